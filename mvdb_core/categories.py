@@ -1,0 +1,112 @@
+"""MVDB key categories: DESIGN.md section 1 as data.
+
+Keys are classified by exact string prefix (never SQL LIKE, where `_` is a wildcard), so every
+key belongs to exactly one category and unknown keys land in `other` and are backed up anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MASTER_TYPES: dict[str, str] = {
+    # category name -> the <type> part of `master_<type>_<id>`
+    "actors": "actor",
+    "actresses": "actress",
+    "directors": "director",
+    "studios": "studio",
+    "series": "series",
+    "labels": "label",
+    "groups": "group",
+    "tags": "tag",
+    "types": "type",
+    "link_labels": "linklabel",
+    "generations": "generation",
+    "lineups": "lineup",
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    group: str
+    prefixes: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("movies", "Movies", ("movie:",)),
+    Category("sc_movies", "Movies", ("scmovie:",)),
+    *(Category(name, "Master data", (f"master_{t}_",)) for name, t in MASTER_TYPES.items()),
+    Category("photobooks", "Photobooks", ("photobook_",)),
+    Category("favorites", "Favorites", ("favorite_",)),
+    Category("movie_links", "Movie links", ("movie_link:",)),
+    Category("movie_type_colors", "Movie type colors", ("movie_type_colors:",), ("movie_type_colors",)),
+    Category("templates", "Templates", ("template_group:",)),
+    Category("settings", "Settings", ("custom_nav_items:", "settings:"), ("settings",)),
+    Category("saved_galleries", "Other app data", ("saved_gallery:",)),
+    Category("other", "Other"),
+)
+
+CATEGORY_NAMES: tuple[str, ...] = tuple(c.name for c in CATEGORIES)
+MASTER_CATEGORIES: tuple[str, ...] = tuple(MASTER_TYPES)
+BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORIES}
+
+_EXACT: dict[str, str] = {k: c.name for c in CATEGORIES for k in c.exact}
+_PREFIX: dict[str, str] = {p: c.name for c in CATEGORIES for p in c.prefixes}
+# No prefix is a prefix of another, so alternation order does not matter.
+_PREFIX_RE = re.compile("|".join(re.escape(p) for p in sorted(_PREFIX, key=len, reverse=True)))
+
+
+def categorize(key: str) -> str:
+    """Return the one category a key belongs to."""
+    name = _EXACT.get(key)
+    if name is not None:
+        return name
+    m = _PREFIX_RE.match(key)
+    return _PREFIX[m.group()] if m else "other"
+
+
+def empty_counts() -> dict[str, int]:
+    """Counts for every category, zeros included, in table order."""
+    return dict.fromkeys(CATEGORY_NAMES, 0)
+
+
+def group_totals(counts: dict[str, int]) -> dict[str, int]:
+    """The seed's summary: Total, Movies, Master data, Favorites."""
+    return {
+        "Total": sum(counts.values()),
+        "Movies": counts.get("movies", 0) + counts.get("sc_movies", 0),
+        "Master data": sum(counts.get(n, 0) for n in MASTER_CATEGORIES),
+        "Favorites": counts.get("favorites", 0),
+    }
+
+
+def parse_category_list(text: str | None) -> frozenset[str] | None:
+    """Parse `--categories a,b`; None means all. Unknown names are a usage error."""
+    from .errors import UsageError
+
+    if text is None or not text.strip():
+        return None
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise UsageError(
+            f"unknown category {', '.join(map(repr, unknown))}; choose from: {', '.join(CATEGORY_NAMES)}"
+        )
+    return frozenset(names)
+
+
+def sql_case(column: str = "key") -> str:
+    """An SQL CASE expression classifying `column` exactly like `categorize` (for GROUP BY counts).
+
+    Uses substr() comparisons, which are exact in both PostgreSQL and SQLite.
+    """
+    def lit(s: str) -> str:
+        return "'" + s.replace("'", "''") + "'"
+
+    whens = [f"WHEN {column} = {lit(k)} THEN {lit(n)}" for k, n in _EXACT.items()]
+    whens += [
+        f"WHEN substr({column}, 1, {len(p)}) = {lit(p)} THEN {lit(n)}" for p, n in _PREFIX.items()
+    ]
+    return "CASE " + " ".join(whens) + " ELSE 'other' END"

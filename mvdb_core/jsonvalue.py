@@ -1,0 +1,74 @@
+"""JSON value helpers: compact encoding and exact equality of JSON texts.
+
+Values travel as compact JSON text (bytes) and are never re-encoded when not needed, so a
+value keeps its exact meaning: a JSON string that holds JSON stays a string, big integers and
+decimal digits stay as written. Equality follows JSONB: object key order and whitespace do not
+matter, numbers compare by value, `true` is not `1`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+_LONG_NUMBER = re.compile(rb"\d{16,}")
+
+
+def loads(text: bytes | str) -> Any:
+    """Parse JSON; numbers beyond a double's range are kept exactly as Decimal."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+        return json.loads(text, parse_float=Decimal)
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON without a newline; exact for integers beyond 64 bits."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def compact(text: bytes) -> bytes:
+    """Put valid JSON text on one line, exactly.
+
+    JSON strings cannot hold raw CR, LF or TAB, so any such byte is insignificant whitespace.
+    """
+    if b"\n" in text or b"\r" in text or b"\t" in text:
+        return text.translate(None, b"\n\r\t")
+    return text
+
+
+def equal(a: Any, b: Any) -> bool:
+    """JSONB equality of two parsed values (bool is not a number; 1 == 1.0)."""
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return ta is tb and a == b
+    if ta in (int, float, Decimal) and tb in (int, float, Decimal):
+        return a == b
+    if ta is not tb:
+        return False
+    if ta is dict:
+        return a.keys() == b.keys() and all(equal(v, b[k]) for k, v in a.items())
+    if ta is list:
+        return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def same_text(a: bytes, b: bytes) -> bool:
+    """True when two JSON texts hold the same value."""
+    if a == b:
+        return True
+    if not equal(loads(a), loads(b)):
+        return False
+    if _LONG_NUMBER.search(a) or _LONG_NUMBER.search(b):
+        # orjson reads long integers as doubles; confirm exactly.
+        return equal(json.loads(a, parse_float=Decimal), json.loads(b, parse_float=Decimal))
+    return True

@@ -1,0 +1,35 @@
+"""Shared fixtures: a real PostgreSQL per test session, fresh databases, SQLite files."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+from pgserver import PgServer, find_pg_bin
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL binaries not found; under CI the PostgreSQL tests must run")
+        pytest.skip("PostgreSQL binaries not found (install postgresql to run these tests)")
+    server = PgServer(bin_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database on the session's server."""
+    return pg_server.create_db(f"t{next(_db_counter)}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite://{tmp_path}/store.sqlite3"
