@@ -1,0 +1,472 @@
+"""The backup file: format 3.0.0 (a superset of the app's 2.0.0), written and read in streams.
+
+Layout written (see docs/backup-format.md):
+
+    {"metadata":{...},<spaces>
+    "kvStoreData":[
+    {"key":"a","value":...},
+    ...
+    {"key":"z","value":...}
+    ]}
+
+Metadata comes first but is only known at the end, so its line is reserved with spaces and
+filled in last. `sha256` covers the entry lines exactly as written (each line without its
+separating comma, followed by "\\n"), so any change to an entry, its order or the number of
+entries is detected. Files are written to a temp name and linked into place at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from . import __version__
+from .categories import CATEGORY_NAMES, categorize, empty_counts
+from .errors import InvalidBackupError, UsageError
+from .stores.base import Row
+
+FORMAT = "mvdb-backup"
+VERSION = "3.0.0"
+HEADER_RESERVE = 8192
+_HEAD = b'{"metadata":'
+_DATA_LINE = b'"kvStoreData":[\n'
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+MAX_DEPTH_HINT = "nested more than 1,000 levels deep"
+
+
+def default_name(today: date | None = None) -> str:
+    return f"mvdb-backup-{(today or date.today()).isoformat()}.json"
+
+
+def resolve_out_path(out: str | os.PathLike[str] | None, today: date | None = None) -> Path:
+    """A file path as given, or a fresh default name inside a folder; never an existing file."""
+    target = Path(out) if out else Path("backups")
+    if str(out or "").endswith(os.sep) or target.is_dir() or not target.suffix:
+        target.mkdir(parents=True, exist_ok=True)
+        name = default_name(today)
+        path = target / name
+        n = 2
+        while path.exists():
+            path = target / name.replace(".json", f"-{n}.json")
+            n += 1
+        return path
+    if target.exists():
+        raise UsageError(f"{target} already exists; choose another --out (backups are never overwritten)")
+    if not target.parent.exists():
+        raise UsageError(f"folder {target.parent} does not exist; create it or choose another --out")
+    return target
+
+
+def entry_line(key: str, value: bytes) -> bytes:
+    return b'{"key":' + orjson.dumps(key) + b',"value":' + value + b"}"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+class BackupWriter:
+    """Stream rows into a new backup file; `commit()` makes it appear under its final name."""
+
+    def __init__(self, path: Path, source: dict[str, Any], selected: Iterable[str] | None = None) -> None:
+        self.path = Path(path)
+        self.source = source
+        self.selected = sorted(selected) if selected else None
+        self.counts = empty_counts()
+        self.total = 0
+        self._hash = hashlib.sha256()
+        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        self._f: BinaryIO | None = None
+        self._last: str | None = None
+
+    def __enter__(self) -> BackupWriter:
+        self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+        self._f.write(b" " * (HEADER_RESERVE - 1) + b"\n" + _DATA_LINE)
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None or self._f is not None:
+            self.abort()
+
+    def add(self, rows: list[Row]) -> None:
+        """Append rows, which must come in strictly increasing key order."""
+        if not rows:
+            return
+        assert self._f is not None
+        counts = self.counts
+        lines = []
+        last = self._last
+        for key, value in rows:
+            if last is not None and key <= last:
+                raise ValueError(f"rows out of order at key {key!r}")
+            last = key
+            counts[categorize(key)] += 1
+            lines.append(b'{"key":' + orjson.dumps(key) + b',"value":' + value + b"}")
+        self._last = last
+        self._hash.update(b"\n".join(lines) + b"\n")
+        if self.total:
+            self._f.write(b",\n")
+        self._f.write(b",\n".join(lines))
+        self.total += len(lines)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "createdBy": f"mvdb-backup {__version__}",
+            "source": self.source,
+            "sourceProjectId": self.source.get("projectId"),
+            "totalItems": self.total,
+            "categories": self.counts,
+            "selectedCategories": self.selected,
+            "sha256": self._hash.hexdigest(),
+        }
+
+    def commit(self) -> dict[str, Any]:
+        """Finish the file, flush it to disk and link it under its final name (never overwriting)."""
+        assert self._f is not None
+        meta = self.metadata()
+        head = _HEAD + orjson.dumps(meta) + b","
+        f = self._f
+        f.write(b"\n]}\n" if self.total else b"]}\n")
+        if len(head) < HEADER_RESERVE:
+            f.seek(0)
+            f.write(head)
+        else:  # metadata larger than reserved: rewrite once (rare: a very long source description)
+            f.close()
+            _rewrite_with_head(self._tmp, head)
+            f = self._f = open(self._tmp, "rb+")  # noqa: SIM115
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        self._f = None
+        try:
+            os.link(self._tmp, self.path)
+        except FileExistsError:
+            self._tmp.unlink()
+            raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
+        except OSError:  # filesystems without hard links
+            if self.path.exists():
+                self._tmp.unlink()
+                raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink()
+        return meta
+
+    def abort(self) -> None:
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+        self._tmp.unlink(missing_ok=True)
+
+
+def _rewrite_with_head(tmp: Path, head: bytes) -> None:
+    other = tmp.with_suffix(".rewrite")
+    with open(tmp, "rb") as src, open(other, "wb") as dst:
+        src.seek(HEADER_RESERVE)
+        dst.write(head + b"\n")
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+    os.replace(other, tmp)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and validation
+
+
+@dataclass
+class Summary:
+    """What a full read of a file found."""
+
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=empty_counts)
+
+
+@cache
+def _schema_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "schema" / "mvdb-backup.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def schema_path() -> Path:
+    return Path(__file__).parent / "schema" / "mvdb-backup.schema.json"
+
+
+def _check_metadata(meta: Any) -> None:
+    validator = _schema_validator()
+    sub = {"$ref": "#/$defs/metadata", "$defs": validator.schema["$defs"]}
+    err = next(iter(type(validator)(sub, format_checker=validator.format_checker).iter_errors(meta)), None)
+    if err is not None:
+        where = "metadata" + "".join(f"[{p!r}]" for p in err.absolute_path)
+        raise InvalidBackupError(f"invalid backup file: {where}: {_short(err.message)}")
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _entry_error(index: int, key: Any, problem: str) -> InvalidBackupError:
+    label = f"entry {index}" + (f" (key {_short(repr(key), 80)})" if isinstance(key, str) else "")
+    return InvalidBackupError(f"invalid backup file: {label}: {problem}")
+
+
+def _check_entry(index: int, entry: Any) -> tuple[str, Any]:
+    """The schema's entry rule, written out for speed (the schema itself is checked on metadata)."""
+    if not isinstance(entry, dict):
+        raise _entry_error(index, None, f"expected an object with key and value, got {_json_type(entry)}")
+    key = entry.get("key")
+    if "key" not in entry:
+        raise _entry_error(index, None, "the key is missing")
+    if "value" not in entry:
+        raise _entry_error(index, key, "the value is missing")
+    if len(entry) != 2:
+        extra = sorted(set(entry) - {"key", "value"})
+        raise _entry_error(index, key, f"unexpected field(s) {', '.join(map(repr, extra))}")
+    if not isinstance(key, str):
+        raise _entry_error(index, None, f"the key must be a string, got {_json_type(key)}")
+    if not key:
+        raise _entry_error(index, key, "the key is empty")
+    if "\x00" in key:
+        raise _entry_error(index, key, "the key contains a NUL character")
+    return key, entry["value"]
+
+
+def _json_type(v: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(v), "a number"
+    )
+
+
+def _json_problem(exc: Exception) -> str:
+    msg = str(exc)
+    if "recursion" in msg.lower():
+        return f"a value is {MAX_DEPTH_HINT}"
+    return f"not valid JSON ({_short(msg, 100)})"
+
+
+class BackupFile:
+    """A backup file opened for reading. `entries()` validates while it streams."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise UsageError(f"backup file {self.path} not found")
+        if self.path.is_dir():
+            raise UsageError(f"{self.path} is a folder, not a backup file")
+        self.size = self.path.stat().st_size
+        if self.size == 0:
+            raise InvalidBackupError(f"invalid backup file: {self.path.name} is empty")
+        self.metadata: dict[str, Any]
+        self._legacy: list[tuple[str, Any]] | None = None
+        self._data_offset = 0
+        with open(self.path, "rb") as f:
+            first = f.readline(HEADER_RESERVE * 4)
+            second = f.readline(len(_DATA_LINE) + 1)
+            self._data_offset = f.tell()
+        head = first.rstrip()
+        if head.startswith(_HEAD) and head.endswith(b",") and second == _DATA_LINE:
+            try:
+                meta = orjson.loads(head[len(_HEAD) : -1])
+            except orjson.JSONDecodeError as exc:
+                raise InvalidBackupError(f"invalid backup file: the metadata line is {_json_problem(exc)}") from None
+            _check_metadata(meta)
+            self.metadata = meta
+            self.streaming = True
+        else:
+            self.streaming = False
+            self._load_whole()
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    @property
+    def is_legacy(self) -> bool:
+        return not self.version.startswith("3.")
+
+    def _load_whole(self) -> None:
+        """Files not in our line layout (the app's 2.0.0, or a reformatted file): parse at once."""
+        data = self.path.read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            if not data.strip():
+                raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace") from None
+            if b"\x00" in data[:4096] or not _looks_text(data[:4096]):
+                raise InvalidBackupError(
+                    f"invalid backup file: {self.path.name} is not a JSON text file (binary content)"
+                ) from None
+            raise InvalidBackupError(f"invalid backup file: the file is {_json_problem(exc)}") from None
+        if not isinstance(doc, dict):
+            raise InvalidBackupError(f"invalid backup file: expected a JSON object at the top, got {_json_type(doc)}")
+        if "metadata" not in doc:
+            raise InvalidBackupError("invalid backup file: no metadata (is this an MVDB backup?)")
+        if "kvStoreData" not in doc:
+            raise InvalidBackupError("invalid backup file: no kvStoreData list (is this an MVDB backup?)")
+        meta, data_list = doc["metadata"], doc["kvStoreData"]
+        if not isinstance(meta, dict):
+            raise InvalidBackupError(f"invalid backup file: metadata must be an object, got {_json_type(meta)}")
+        _check_metadata(meta)
+        if not isinstance(data_list, list):
+            raise InvalidBackupError(
+                f"invalid backup file: kvStoreData must be a list, got {_json_type(data_list)}"
+            )
+        if meta.get("version") == VERSION and meta.get("sha256"):
+            raise InvalidBackupError(
+                "invalid backup file: this 3.0.0 file was reformatted (one entry per line expected), so its "
+                "sha256 cannot be checked; restore the original file, or delete metadata.sha256 to accept it"
+            )
+        self.metadata = meta
+        entries: list[tuple[str, Any]] = []
+        for i, entry in enumerate(data_list, 1):
+            entries.append(_check_entry(i, entry))
+        order = sorted(range(len(entries)), key=lambda i: entries[i][0])
+        for a, b in zip(order, order[1:]):
+            if entries[a][0] == entries[b][0]:
+                raise _entry_error(max(a, b) + 1, entries[b][0], f"duplicate key (also at entry {min(a, b) + 1})")
+        self._legacy = [(entries[i][0], entries[i][1]) for i in order]
+
+    def entries(self) -> Iterator[Row]:
+        """Every entry as (key, compact JSON bytes) in key order; raises InvalidBackupError on any defect.
+
+        The last checks (digest, totalItems, categories) run when the stream ends, so consume it
+        fully before acting on what it returned.
+        """
+        counts = empty_counts()
+        total = 0
+        if self._legacy is not None:
+            from .jsonvalue import dumps
+
+            for i, (key, value) in enumerate(self._legacy, 1):
+                try:
+                    raw = dumps(value)
+                except (TypeError, ValueError) as exc:  # pragma: no cover - parsed JSON always dumps
+                    raise _entry_error(i, key, f"value cannot be encoded ({exc})") from None
+                _check_nul(i, key, raw)
+                counts[categorize(key)] += 1
+                total += 1
+                yield key, raw
+        else:
+            total = yield from self._stream(counts)
+        self._check_totals(total, counts)
+
+    def _stream(self, counts: dict[str, int]) -> Iterator[Row]:
+        digest = hashlib.sha256()
+        last: str | None = None
+        index = 0
+        closed = False
+        with open(self.path, "rb") as f:
+            f.seek(self._data_offset)
+            for line in f:
+                if closed:
+                    if line.strip():
+                        raise InvalidBackupError(
+                            f"invalid backup file: unexpected content after the end of kvStoreData (after entry {index})"
+                        )
+                    continue
+                body = line.rstrip(b"\r\n")
+                if body == b"]}":
+                    closed = True
+                    continue
+                index += 1
+                if body.endswith(b","):
+                    body = body[:-1]
+                elif not line.endswith(b"\n") or not _next_is_end(f):
+                    raise InvalidBackupError(
+                        f"invalid backup file: the file is truncated or damaged at entry {index} "
+                        "(expected a comma or the end of the list)"
+                    )
+                digest.update(body + b"\n")
+                try:
+                    entry = orjson.loads(body)
+                except orjson.JSONDecodeError as exc:
+                    raise _entry_error(index, None, _json_problem(exc)) from None
+                key, value = _check_entry(index, entry)
+                if last is not None and key <= last:
+                    if key == last:
+                        raise _entry_error(index, key, f"duplicate key (also at entry {index - 1})")
+                    raise _entry_error(index, key, "entries are not sorted by key (the file was edited)")
+                last = key
+                prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
+                if body.startswith(prefix):
+                    raw = body[len(prefix) : -1]
+                else:
+                    from .jsonvalue import dumps
+
+                    raw = dumps(value)
+                _check_nul(index, key, raw)
+                counts[categorize(key)] += 1
+                yield key, raw
+        if not closed:
+            raise InvalidBackupError(f"invalid backup file: the file is truncated after entry {index} (no closing ]}})")
+        expected = self.metadata.get("sha256")
+        if expected and digest.hexdigest() != expected:
+            raise InvalidBackupError(
+                "invalid backup file: sha256 digest mismatch: the entries were changed after the backup was "
+                f"written (expected {expected[:12]}…, found {digest.hexdigest()[:12]}…)"
+            )
+        return index
+
+    def _check_totals(self, total: int, counts: dict[str, int]) -> None:
+        meta = self.metadata
+        if "totalItems" in meta and meta["totalItems"] != total:
+            raise InvalidBackupError(
+                f"invalid backup file: metadata.totalItems is {meta['totalItems']} but the file holds "
+                f"{total} entries (truncated or edited)"
+            )
+        declared = meta.get("categories")
+        if isinstance(declared, dict) and not self.is_legacy:
+            for name in set(declared) | {n for n, c in counts.items() if c}:
+                if name not in CATEGORY_NAMES:
+                    raise InvalidBackupError(f"invalid backup file: metadata.categories has unknown category {name!r}")
+                if declared.get(name, 0) != counts[name]:
+                    raise InvalidBackupError(
+                        f"invalid backup file: metadata.categories[{name!r}] is {declared.get(name, 0)} but the file "
+                        f"holds {counts[name]} such entries"
+                    )
+
+    def validate(self) -> Summary:
+        """Read the whole file once; raise InvalidBackupError on the first defect."""
+        summary = Summary()
+        for key, _ in self.entries():
+            summary.counts[categorize(key)] += 1
+            summary.total += 1
+        return summary
+
+
+def _next_is_end(f: BinaryIO) -> bool:
+    """After an entry without a trailing comma the list must end (peek without consuming)."""
+    pos = f.tell()
+    nxt = f.readline()
+    f.seek(pos)
+    return nxt.rstrip(b"\r\n") == b"]}"
+
+
+def _check_nul(index: int, key: str, raw: bytes) -> None:
+    if b"u0000" in raw and _NUL_ESCAPE.search(raw):
+        raise _entry_error(index, key, "a string in the value contains \\u0000, which PostgreSQL cannot store")
+
+
+def _looks_text(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(sample) - 4  # a character cut at the sample's end is fine
+    return True

@@ -1,0 +1,244 @@
+"""PostgreSQL backend (psycopg 3): a Supabase connection string works as is.
+
+Reads run in one REPEATABLE READ transaction (a consistent snapshot, like pg_dump) with keyset
+pages; values come back as the server's JSON text, untouched. Writes use COPY into the table
+(or a temp table and one upsert) inside one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.adapt import Loader
+
+from ..categories import categorize, empty_counts, sql_case
+from ..errors import StoreError
+from .base import PAGE_SIZE, Progress, Row, Store, create_table_sql
+
+_BYTEWISE = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+
+
+class _RawJsonLoader(Loader):
+    """Keep jsonb/json as the server's text bytes: no parse, no re-encode."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
+def _escape_copy(data: bytes) -> bytes:
+    """Escape a field for COPY's text format."""
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b"\n" in data or b"\r" in data or b"\t" in data:
+        data = data.replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
+    return data
+
+
+class PostgresStore(Store):
+    kind = "postgresql"
+
+    def __init__(self, url: str, table: str) -> None:
+        self.url = url
+        self.table = table
+        parts = urlsplit(url)
+        self._host = parts.hostname or "localhost"
+        self._db = parts.path.lstrip("/") or None
+        self._password = parts.password
+        self._conn: psycopg.Connection | None = None
+        self._order: sql.Composable | None = None
+
+    # -- connection and errors -------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"kind": self.kind, "table": self.table, "host": self._host, "database": self._db}
+        ref = _supabase_ref(self._host, urlsplit(self.url).username)
+        if ref:
+            info["projectId"] = ref
+        return info
+
+    def _error(self, what: str, exc: Exception) -> StoreError:
+        msg = " ".join(str(exc).split())
+        if self._password:
+            msg = msg.replace(self._password, "***")
+        return StoreError(f"{what} ({self._host}): {msg}")
+
+    def _connect(self) -> psycopg.Connection:
+        if self._conn is None or self._conn.closed:
+            try:
+                self._conn = psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=15, application_name="mvdb-backup"
+                )
+            except psycopg.Error as exc:
+                raise self._error("cannot connect to PostgreSQL", exc) from None
+            self._conn.adapters.register_loader("jsonb", _RawJsonLoader)
+            self._conn.adapters.register_loader("json", _RawJsonLoader)
+        return self._conn
+
+    @property
+    def _ident(self) -> sql.Composable:
+        return sql.Identifier(*self.table.split("."))
+
+    def table_exists(self) -> bool:
+        conn = self._connect()
+        try:
+            with conn.transaction():
+                row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,)).fetchone()
+        except psycopg.Error as exc:
+            raise self._error("cannot check the table", exc) from None
+        return bool(row and row[0])
+
+    def create_table(self) -> None:
+        conn = self._connect()
+        try:
+            with conn.transaction():
+                conn.execute(
+                    sql.SQL("CREATE TABLE IF NOT EXISTS {} (key TEXT NOT NULL PRIMARY KEY, value JSONB NOT NULL)")
+                    .format(self._ident)
+                )
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot create table {self.table} ({self._host}): {' '.join(str(exc).split())}; "
+                f"run this SQL as the owner: {create_table_sql(self.table)}"
+            ) from None
+
+    def _require_table(self) -> psycopg.Connection:
+        if not self.table_exists():
+            raise StoreError(
+                f"table {self.table} does not exist in database {self._db} on {self._host}: "
+                f"create it with: {create_table_sql(self.table)}"
+            )
+        return self._connect()
+
+    def _key_order(self, conn: psycopg.Connection) -> sql.Composable:
+        """`key` when its collation already sorts by code point (index usable), else `key COLLATE "C"`."""
+        if self._order is None:
+            row = conn.execute(
+                """SELECT coll.collname, db.datcollate
+                   FROM pg_attribute a JOIN pg_collation coll ON coll.oid = a.attcollation,
+                        pg_database db
+                   WHERE a.attrelid = to_regclass(%s) AND a.attname = 'key'
+                     AND db.datname = current_database()""",
+                (self.table,),
+            ).fetchone()
+            bytewise = bool(row) and (row[0] in _BYTEWISE or (row[0] == "default" and row[1] in _BYTEWISE))
+            self._order = sql.SQL("key") if bytewise else sql.SQL('key COLLATE "C"')
+        return self._order
+
+    # -- reading -----------------------------------------------------------------------------
+    def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
+        conn = self._require_table()
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                order = self._key_order(conn)
+                cols = sql.SQL("key, ''::bytea") if keys_only else sql.SQL("key, value")
+                first = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT %s").format(cols, self._ident, order)
+                nxt = sql.SQL("SELECT {} FROM {} WHERE {} > %s ORDER BY {} LIMIT %s").format(
+                    cols, self._ident, order, order
+                )
+                last: str | None = None
+                with conn.cursor() as cur:
+                    while True:
+                        if last is None:
+                            cur.execute(first, (page_size,), prepare=True)
+                        else:
+                            cur.execute(nxt, (last, page_size), prepare=True)
+                        page = cur.fetchall()
+                        if not page:
+                            return
+                        yield page
+                        last = page[-1][0]
+        except psycopg.Error as exc:
+            raise self._error("reading the table failed", exc) from None
+
+    def count(self) -> dict[str, int]:
+        conn = self._require_table()
+        counts = empty_counts()
+        try:
+            with conn.transaction():
+                rows = conn.execute(
+                    sql.SQL("SELECT " + sql_case() + " AS c, count(*) FROM {} GROUP BY 1").format(self._ident)
+                ).fetchall()
+        except psycopg.Error as exc:
+            raise self._error("counting rows failed", exc) from None
+        for name, n in rows:
+            counts[name] += n
+        return counts
+
+    # -- writing -----------------------------------------------------------------------------
+    def write(self, upserts: Iterable[Row], deletes: Iterable[str], progress: Progress | None = None) -> None:
+        conn = self._connect()
+        if not self.table_exists():
+            self.create_table()
+        try:
+            with conn.transaction():
+                try:
+                    with conn.transaction():
+                        # Fast path: straight COPY; fails on the first existing key.
+                        self._copy(conn, self._ident, upserts, progress)
+                except psycopg.errors.UniqueViolation:
+                    conn.execute("CREATE TEMP TABLE IF NOT EXISTS mvdb_restore (key text, value jsonb) ON COMMIT DROP")
+                    conn.execute("TRUNCATE mvdb_restore")
+                    self._copy(conn, sql.Identifier("mvdb_restore"), upserts, progress)
+                    conn.execute(
+                        sql.SQL(
+                            "INSERT INTO {} (key, value) SELECT key, value FROM mvdb_restore "
+                            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value "
+                            "WHERE {}.value IS DISTINCT FROM EXCLUDED.value"
+                        ).format(self._ident, self._ident)
+                    )
+                batch: list[str] = []
+                for key in deletes:
+                    batch.append(key)
+                    if len(batch) >= 10_000:
+                        self._delete(conn, batch)
+                        batch = []
+                if batch:
+                    self._delete(conn, batch)
+        except psycopg.Error as exc:
+            raise self._error("writing to the table failed, nothing was changed", exc) from None
+
+    def _copy(self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None) -> None:
+        stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
+        with conn.cursor() as cur, cur.copy(stmt) as copy:
+            buf: list[bytes] = []
+            size = 0
+            n = 0
+            for key, value in rows:
+                line = b"".join((_escape_copy(key.encode()), b"\t", _escape_copy(value), b"\n"))
+                buf.append(line)
+                size += len(line)
+                n += 1
+                if size >= 1 << 20:
+                    copy.write(b"".join(buf))
+                    buf, size = [], 0
+                    if progress:
+                        progress(n)
+                    n = 0
+            if buf:
+                copy.write(b"".join(buf))
+            if progress and n:
+                progress(n)
+
+    def _delete(self, conn: psycopg.Connection, keys: list[str]) -> None:
+        conn.execute(sql.SQL("DELETE FROM {} WHERE key = ANY(%s)").format(self._ident), (keys,))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _supabase_ref(host: str, user: str | None) -> str | None:
+    """Project ref from db.<ref>.supabase.co or a pooler user `postgres.<ref>`."""
+    if host.startswith("db.") and host.endswith(".supabase.co"):
+        return host[3 : -len(".supabase.co")]
+    if user and user.startswith("postgres.") and "pooler.supabase.com" in host:
+        return user.split(".", 1)[1]
+    return None
+
+
+__all__ = ["PostgresStore", "categorize"]
