@@ -42,6 +42,7 @@ _HEAD = b'{"metadata":'
 _DATA_LINE = b'"kvStoreData":[\n'
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 MAX_DEPTH_HINT = "nested more than 1,000 levels deep"
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def default_name(today: date | None = None) -> str:
@@ -211,6 +212,11 @@ def _check_metadata(meta: Any) -> None:
     sub = {"$ref": "#/$defs/metadata", "$defs": validator.schema["$defs"]}
     err = next(iter(type(validator)(sub, format_checker=validator.format_checker).iter_errors(meta)), None)
     if err is not None:
+        if list(err.absolute_path) == ["version"] and err.validator == "pattern":
+            raise InvalidBackupError(
+                f"invalid backup file: unsupported backup version {meta['version']!r}: this tool reads versions "
+                f"2.x and {VERSION}; use a newer mvdb-backup to read it"
+            )
         where = "metadata" + "".join(f"[{p!r}]" for p in err.absolute_path)
         raise InvalidBackupError(f"invalid backup file: {where}: {_short(err.message)}")
 
@@ -252,10 +258,22 @@ def _json_type(v: Any) -> str:
     )
 
 
-def _json_problem(exc: Exception) -> str:
+def _json_problem(exc: Exception, text: bytes | None = None) -> str:
+    """What is wrong, phrased to follow "the file is", "the metadata line is" or "entry N:"."""
     msg = str(exc)
-    if "recursion" in msg.lower():
-        return f"a value is {MAX_DEPTH_HINT}"
+    if "recursion" in msg.lower() or "depth limit" in msg:
+        return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
+    if "not valid UTF-8" in msg:
+        where = ""
+        if text is not None:
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as err:
+                line = text.count(b"\n", 0, err.start) + 1
+                where = f" (byte 0x{text[err.start]:02x} on line {line})"
+        return f"not valid UTF-8 text{where}; save the file as UTF-8"
+    if "unexpected end of data" in msg:
+        return f"truncated ({_short(msg, 100)})"
     return f"not valid JSON ({_short(msg, 100)})"
 
 
@@ -309,11 +327,16 @@ class BackupFile:
         except orjson.JSONDecodeError as exc:
             if not data.strip():
                 raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace") from None
-            if b"\x00" in data[:4096] or not _looks_text(data[:4096]):
+            sample = data[:4096]
+            if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise InvalidBackupError(
+                    f"invalid backup file: {self.path.name} is UTF-16 text; save it as UTF-8 and try again"
+                ) from None
+            if b"\x00" in sample or (not _looks_text(sample) and _CONTROL.search(sample)):
                 raise InvalidBackupError(
                     f"invalid backup file: {self.path.name} is not a JSON text file (binary content)"
                 ) from None
-            raise InvalidBackupError(f"invalid backup file: the file is {_json_problem(exc)}") from None
+            raise InvalidBackupError(f"invalid backup file: the file is {_json_problem(exc, data)}") from None
         if not isinstance(doc, dict):
             raise InvalidBackupError(f"invalid backup file: expected a JSON object at the top, got {_json_type(doc)}")
         if "metadata" not in doc:
@@ -415,7 +438,8 @@ class BackupFile:
                 counts[categorize(key)] += 1
                 yield key, raw
         if not closed:
-            raise InvalidBackupError(f"invalid backup file: the file is truncated after entry {index} (no closing ]}})")
+            where = f"after entry {index}" if index else "before the first entry"
+            raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
         expected = self.metadata.get("sha256")
         if expected and digest.hexdigest() != expected:
             raise InvalidBackupError(
