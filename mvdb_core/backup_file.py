@@ -290,7 +290,7 @@ class BackupFile:
         if self.size == 0:
             raise InvalidBackupError(f"invalid backup file: {self.path.name} is empty")
         self.metadata: dict[str, Any]
-        self._legacy: list[tuple[str, Any]] | None = None
+        self._legacy: list[tuple[str, Any, int]] | None = None  # (key, value, position in the file)
         self._data_offset = 0
         with open(self.path, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
@@ -364,7 +364,7 @@ class BackupFile:
         for a, b in zip(order, order[1:]):
             if entries[a][0] == entries[b][0]:
                 raise _entry_error(max(a, b) + 1, entries[b][0], f"duplicate key (also at entry {min(a, b) + 1})")
-        self._legacy = [(entries[i][0], entries[i][1]) for i in order]
+        self._legacy = [(entries[i][0], entries[i][1], i + 1) for i in order]
 
     def entries(self) -> Iterator[Row]:
         """Every entry as (key, compact JSON bytes) in key order; raises InvalidBackupError on any defect.
@@ -377,7 +377,7 @@ class BackupFile:
         if self._legacy is not None:
             from .jsonvalue import dumps
 
-            for i, (key, value) in enumerate(self._legacy, 1):
+            for key, value, i in self._legacy:
                 try:
                     raw = dumps(value)
                 except (TypeError, ValueError) as exc:  # pragma: no cover - parsed JSON always dumps
