@@ -35,8 +35,9 @@ def _remember_secrets(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if value:
             _secrets.append(value)
-    if os.environ.get(KEY_ENV):
-        _secrets.append(os.environ[KEY_ENV])
+    for env in (KEY_ENV, "MVDB_FROM_KEY", "MVDB_TO_KEY"):
+        if os.environ.get(env):
+            _secrets.append(os.environ[env])
     for name in ("store", "from_url", "to_url", "target"):
         url = getattr(args, name, None)
         if isinstance(url, str) and "://" in url:
@@ -334,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="also write into a table that holds data")
     p.set_defaults(func=cmd_demo)
+
+    from .cli_migration import add_migration_parsers  # migration-script, migrate
+
+    add_migration_parsers(sub)
     return parser
 
 
