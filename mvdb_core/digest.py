@@ -108,22 +108,35 @@ def canonical(value: bytes) -> bytes:
     return orjson.dumps(doc, default=_fragment, option=_SORT)
 
 
+class DigestBuilder:
+    """Add rows in strictly increasing key order, then take `result()`."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.rows = 0
+        self._last: str | None = None
+
+    def add(self, key: str, value: bytes) -> None:
+        if self._last is not None and key <= self._last:
+            raise ValueError(f"rows out of order at key {key!r}")
+        self._last = key
+        self._hash.update(orjson.dumps(key) + b"\t" + canonical(value) + b"\n")
+        self.rows += 1
+
+    def result(self) -> Digest:
+        return Digest(self._hash.hexdigest(), self.rows)
+
+
 def digest_rows(rows: Iterable[Row], progress: Callable[[int], None] | None = None) -> Digest:
     """Digest of rows that come in strictly increasing key order."""
-    h = hashlib.sha256()
-    n = 0
-    last: str | None = None
+    builder = DigestBuilder()
     for key, value in rows:
-        if last is not None and key <= last:
-            raise ValueError(f"rows out of order at key {key!r}")
-        last = key
-        h.update(orjson.dumps(key) + b"\t" + canonical(value) + b"\n")
-        n += 1
-        if progress and n % 5000 == 0:
+        builder.add(key, value)
+        if progress and builder.rows % 5000 == 0:
             progress(5000)
-    if progress and n % 5000:
-        progress(n % 5000)
-    return Digest(h.hexdigest(), n)
+    if progress and builder.rows % 5000:
+        progress(builder.rows % 5000)
+    return builder.result()
 
 
 def store_digest(store: Store, progress: Callable[[int], None] | None = None) -> Digest:
