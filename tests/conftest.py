@@ -6,8 +6,8 @@ import itertools
 import os
 
 import pytest
-
 from pgserver import PgServer, find_pg_bin
+from rest_fixtures import rest_server  # noqa: F401  (the Supabase Data API test double)
 
 _db_counter = itertools.count()
 
