@@ -1,0 +1,374 @@
+"""English texts of the dashboard. Same keys as id.py; `{name}` placeholders are filled in by the pages."""
+
+TEXTS: dict[str, str] = {
+    # -- app, navigation ------------------------------------------------------------------------
+    "app.title": "MVDB Backup & Restore",
+    "nav.backup": "Backup",
+    "nav.restore": "Restore",
+    "nav.migration": "Migration",
+    "nav.statistics": "Statistics",
+    # -- login ----------------------------------------------------------------------------------
+    "login.intro": "Admin dashboard for the MVDB database. Sign in with the admin password.",
+    "login.password": "Admin password",
+    "login.submit": "Sign in",
+    "login.empty": "Type the admin password first.",
+    "login.wrong": "Wrong password. For safety, the next attempt is possible in {seconds} s "
+                   "(the wait grows after every failed attempt).",
+    "login.locked": "Too many failed attempts: wait {seconds} s, then try again.",
+    "login.bad_hash": "The admin password is configured, but its value is not a valid argon2 hash "
+                      "(perhaps the plain password was pasted instead of its hash). Nobody can sign in until "
+                      "this is fixed.",
+    "login.remote_without_password": "This dashboard has no admin password, and you are opening it from another "
+                                     "computer. To protect the data, nothing is shown.",
+    "login.how_to_set": "**How to fix it**\n\n"
+                        "1. On the computer that runs the dashboard, run `{command}` and type a new password "
+                        "(at least 8 characters). It prints a hash starting with `$argon2id$`.\n"
+                        "2. Put the hash in `.streamlit/secrets.toml` as `admin_password_hash = \"…\"` "
+                        "(or in the environment variable `MVDB_ADMIN_PASSWORD_HASH`).\n"
+                        "3. Restart the dashboard and sign in with the password.\n\n"
+                        "Without a password the dashboard only answers on this computer itself "
+                        "(`http://127.0.0.1:8501`, set by `server.address` in `.streamlit/config.toml`).",
+    "login.open_banner": "No admin password is set: this dashboard is only available on this computer. "
+                         "Click here to see how to set one.",
+    # -- sidebar --------------------------------------------------------------------------------
+    "sidebar.language": "Language",
+    "sidebar.store": "Connected store",
+    "sidebar.pick": "Store",
+    "sidebar.kind": "Kind",
+    "sidebar.project": "Project",
+    "sidebar.host": "Host",
+    "sidebar.file": "File",
+    "sidebar.table": "Table",
+    "sidebar.rows": "Rows",
+    "sidebar.table_missing": "The table does not exist yet in this store.",
+    "sidebar.empty": "This store holds no rows.",
+    "sidebar.demo": "Load demo data",
+    "sidebar.demo_help": "Try the dashboard with about {rows} realistic, made-up MVDB rows (movies, actresses, "
+                         "favorites, …). Only offered for an empty embedded store.",
+    "sidebar.demo_running": "Writing demo data…",
+    "sidebar.demo_done": "{rows} demo rows written",
+    "sidebar.refresh": "Refresh",
+    "sidebar.refresh_help": "Read the row counts again (after the data was changed elsewhere).",
+    "sidebar.logout": "Sign out",
+    "kind.sqlite": "Embedded (SQLite file)",
+    "kind.postgresql": "PostgreSQL",
+    "kind.supabase": "Supabase (Data API)",
+    "connect.title": "Connect to another store",
+    "connect.kind": "Kind of store",
+    "connect.sqlite_path": "SQLite file",
+    "connect.pg_url": "Connection string",
+    "connect.pg_help": "In Supabase: Project Settings → Database → Connection string (URI). It contains the "
+                       "database password, so it is never shown again.",
+    "connect.supabase_url": "Project URL or project id",
+    "connect.supabase_help": "In Supabase: Project Settings → API → Project URL, e.g. https://abcd….supabase.co",
+    "connect.key": "API key",
+    "connect.key_help": "The service_role key reads every row. The anon key usually sees nothing, because the "
+                        "table is protected by row-level security.",
+    "connect.table": "Table",
+    "connect.button": "Connect",
+    "connect.need_address": "Enter the address of the store first.",
+    "connect.need_key": "Enter the API key of the Supabase project.",
+    # -- categories and groups ------------------------------------------------------------------
+    "cat.movies": "Movies",
+    "cat.sc_movies": "SC movies",
+    "cat.actors": "Actors",
+    "cat.actresses": "Actresses",
+    "cat.directors": "Directors",
+    "cat.studios": "Studios",
+    "cat.series": "Series",
+    "cat.labels": "Labels",
+    "cat.groups": "Groups",
+    "cat.tags": "Tags",
+    "cat.types": "Types",
+    "cat.link_labels": "Link labels",
+    "cat.generations": "Generations",
+    "cat.lineups": "Lineups",
+    "cat.photobooks": "Photobooks",
+    "cat.favorites": "Favorites",
+    "cat.movie_links": "Movie links",
+    "cat.movie_type_colors": "Movie type colors",
+    "cat.templates": "Templates",
+    "cat.settings": "Settings",
+    "cat.saved_galleries": "Saved galleries",
+    "cat.other": "Other",
+    "group.Total": "Total",
+    "group.Movies": "Movies",
+    "group.Master data": "Master data",
+    "group.Favorites": "Favorites",
+    "group.Photobooks": "Photobooks",
+    "group.Movie links": "Movie links",
+    "group.Movie type colors": "Movie type colors",
+    "group.Templates": "Templates",
+    "group.Settings": "Settings",
+    "group.Other app data": "Other app data",
+    "group.Other": "Other",
+    "master.actor": "Actor",
+    "master.actress": "Actress",
+    "master.director": "Director",
+    "master.studio": "Studio",
+    "master.series": "Series",
+    "master.label": "Label",
+    "master.group": "Group",
+    "master.tag": "Tag",
+    "master.type": "Type",
+    "master.linklabel": "Link label",
+    "master.generation": "Generation",
+    "master.lineup": "Lineup",
+    "fav.movie": "Movie",
+    "fav.image": "Image",
+    "fav.cast": "Cast",
+    "fav.series": "Series",
+    "fav.photobook": "Photobook",
+    "fav.unknown": "Unknown",
+    # -- table columns --------------------------------------------------------------------------
+    "col.category": "Category",
+    "col.group": "Group",
+    "col.rows": "Rows",
+    "col.bytes": "Bytes",
+    "col.done": "Done",
+    "col.total": "Total",
+    "col.status": "Status",
+    "col.added": "Added",
+    "col.changed": "Changed",
+    "col.unchanged": "Unchanged",
+    "col.extra": "Extra in store",
+    "col.difference": "Difference",
+    "col.type": "Type",
+    "col.year": "Release year",
+    "col.movies": "Movies",
+    "col.key": "Key",
+    # -- backup ---------------------------------------------------------------------------------
+    "backup.title": "Backup",
+    "backup.intro": "Save every row of the database into one file, mvdb-backup-YYYY-MM-DD.json. Supabase's free "
+                    "plan makes no backups, and paused projects can be lost: keep this file somewhere safe.",
+    "backup.source": "Backing up **{store}**, table `{table}`.",
+    "backup.create": "Create backup",
+    "backup.running": "Creating the backup…",
+    "backup.counting": "Counting the rows per category…",
+    "backup.progress": "{done} of {total} rows",
+    "backup.done": "Backup complete: {rows} rows",
+    "backup.failed": "The backup failed",
+    "backup.ready": "The backup is ready: {rows} rows in {file}.",
+    "backup.download": "Download backup",
+    "backup.saved_at": "A copy stays on the server in {path} (sha256 {sha}…).",
+    "backup.summary": "Summary",
+    "backup.tips": "Tips: make a backup every week or month and before every update; keep copies in two places "
+                   "(cloud storage, an external drive); test a restore now and then on the Restore page.",
+    "backup.table_missing": "The table `{table}` does not exist in this store, so there is nothing to back up.",
+    "backup.table_missing_todo_sqlite": "**What to do:** this is the embedded store and it is still empty. "
+                                        "Load demo data from the sidebar, restore a backup file on the Restore "
+                                        "page, or connect to your Supabase project in the sidebar.",
+    "backup.table_missing_todo_remote": "**What to do:** check the table name in the sidebar (MVDB uses "
+                                        "`kv_store_cd38bf14`) and that you connected to the right project. In a "
+                                        "new project, create the table first (Migration page, step 2).",
+    "backup.empty": "The table `{table}` returned **0 rows**. No backup was made: an empty backup would look "
+                    "valid while it saves nothing.",
+    "backup.empty_reason": "**Why:** {reason}",
+    "backup.empty_todo_sqlite": "**What to do:** load demo data from the sidebar, or restore a backup file.",
+    "backup.empty_todo_remote": "**What to do:** the MVDB table is protected by row-level security, so the "
+                                "**anon key sees no rows**. Connect with the **service_role key** (Supabase → "
+                                "Project Settings → API) or with the database connection string, then try again.",
+    # -- restore --------------------------------------------------------------------------------
+    "restore.title": "Restore",
+    "restore.intro": "Put the data of a backup file back into the connected store. The file is checked "
+                     "completely first; you see exactly what will change before anything is written; the "
+                     "values that get overwritten are saved in a safety snapshot.",
+    "restore.target": "Restoring into **{store}**, table `{table}` (change it in the sidebar).",
+    "restore.upload": "Upload a backup file (.json)",
+    "restore.upload_help": "A file made by this dashboard, by `python -m mvdb_core backup`, or by MVDB's own "
+                           "Backup & Restore feature (version 2.0.0). Up to 1 GB.",
+    "restore.no_file": "Choose a backup file to begin. Nothing is written until you confirm.",
+    "restore.validating": "Checking the file…",
+    "restore.invalid": "The file {file} cannot be restored: it is not a sound MVDB backup. Nothing was written.",
+    "restore.valid": "{file} is a valid backup with {rows} rows.",
+    "restore.empty_file": "This backup holds no rows: there is nothing to restore.",
+    "restore.metadata": "About this file",
+    "restore.meta_date": "Made on (UTC)",
+    "restore.meta_source": "Source",
+    "restore.meta_version": "Format version",
+    "restore.meta_rows": "Rows",
+    "restore.legacy_note": "This file was made by MVDB's own backup feature (format 2.0.0). That feature stored "
+                           "master data (actresses, studios, tags, …) in a form the app cannot read back; with "
+                           "*legacy repair* (on by default) those rows are restored the way the app expects.",
+    "restore.options": "Options",
+    "restore.mode": "Mode",
+    "restore.mode_merge": "Merge",
+    "restore.mode_mirror": "Mirror",
+    "restore.mode_merge_help": "Write the backup's rows; rows that exist only in the store stay.",
+    "restore.mode_mirror_help": "Make the chosen categories exactly like the backup: rows that are not in the "
+                                "backup are deleted.",
+    "restore.categories": "Categories",
+    "restore.categories_help": "Restore only some categories; the others are left as they are.",
+    "restore.legacy_repair": "Legacy repair of master data",
+    "restore.legacy_repair_help": "Only for files of MVDB's own backup feature (2.0.0): store master data as "
+                                  "the JSON text the app expects.",
+    "restore.remap": "User id remap (optional, one OLD=NEW per line)",
+    "restore.remap_help": "In a new Supabase project users get new ids. Favorites and per-user settings of the "
+                          "old id are moved to the new one.",
+    "restore.no_categories": "Choose at least one category.",
+    "restore.plan_button": "Check what will change (dry run)",
+    "restore.planning": "Comparing the file with the store…",
+    "restore.plan_outdated": "The options changed: check again what will change.",
+    "restore.plan_title": "What will change ({mode})",
+    "restore.plan_summary": "**{added}** rows will be added, **{changed}** changed; **{unchanged}** are already "
+                            "equal; **{extra}** rows are only in the store.",
+    "restore.extra_merge": "The {extra} rows that are only in the store stay untouched (merge).",
+    "restore.extra_mirror": "⚠️ The {extra} rows that are only in the store will be **deleted** (mirror). "
+                            "They are kept in the safety snapshot.",
+    "restore.repaired": "Legacy repair: {n} master data rows will be stored as JSON text.",
+    "restore.remapped": "User remap: {keys} per-user keys renamed, {values} values with a user id rewritten.",
+    "restore.nothing_to_do": "The store already holds exactly this backup: nothing to write.",
+    "restore.confirm": "I have checked the table above: write {writes} rows and delete {deletes} rows in `{table}` "
+                       "of {store}.",
+    "restore.run": "Restore now",
+    "restore.running": "Restoring…",
+    "restore.stage_plan": "Checking and saving the safety snapshot",
+    "restore.stage_write": "Writing",
+    "restore.stage_verify": "Verifying",
+    "restore.failed": "The restore failed",
+    "restore.done": "Restore complete and verified",
+    "restore.verified": "Restore complete: {written} rows written, {deleted} deleted. **Verification passed**: "
+                        "every row of the backup is in the store with the same value.",
+    "restore.snapshot_help": "The safety snapshot holds the previous values of every row that was overwritten "
+                             "or deleted. Restore it (merge) to undo.",
+    "restore.snapshot_download": "Download safety snapshot",
+    "restore.no_snapshot": "No existing row was overwritten, so no safety snapshot was needed.",
+    "restore.see_statistics": "Compare the store with the backup on the Statistics page",
+    # -- statistics -----------------------------------------------------------------------------
+    "stats.title": "Statistics",
+    "stats.intro": "What the connected store and a backup file hold, side by side.",
+    "stats.upload": "Backup file to compare (optional, .json)",
+    "stats.upload_help": "Upload a backup to see its statistics next to the store's.",
+    "stats.using_upload": "Backup file: {file} (uploaded earlier).",
+    "stats.reading_store": "Reading the store…",
+    "stats.reading_backup": "Reading the backup file…",
+    "stats.table_missing": "The table `{table}` does not exist in the connected store.",
+    "stats.nothing": "Nothing to show yet: connect a store with data, or upload a backup file.",
+    "stats.side_store": "Store: {store}",
+    "stats.side_backup": "Backup: {file}",
+    "stats.totals": "Totals",
+    "stats.size": "Size of the values: {mb} MB",
+    "stats.compare": "Store and backup compared",
+    "stats.same": "The store and the backup hold the same number of rows in every category.",
+    "stats.differs": "The row counts differ in {n} categories.",
+    "stats.col_store": "Store",
+    "stats.col_backup": "Backup",
+    "stats.per_category": "Rows per category",
+    "stats.master_and_favorites": "Master data and favorites by type",
+    "stats.master_by_type": "Master data by type",
+    "stats.favorites_by_type": "Favorites by type",
+    "stats.none": "None.",
+    "stats.years": "Movies per release year",
+    "stats.unknown": "unknown",
+    "stats.largest": "Largest values",
+    "stats.largest_help": "The rows with the biggest values (very large values slow the app down).",
+    # -- migration ------------------------------------------------------------------------------
+    "migration.title": "Migration",
+    "migration.intro": "Move MVDB to a new Supabase project, for example when the old one was paused or is about "
+                       "to be lost.",
+    "migration.guide_title": "Step-by-step guide",
+    "migration.guide": "1. **Make a backup** of the old project on the Backup page and keep the file.\n"
+                       "2. **Create a new Supabase project** at supabase.com. Note its **project id** (the "
+                       "`<id>` in `https://<id>.supabase.co`) and its **anon key** (Project Settings → API).\n"
+                       "3. **Create the table**: run the SQL below (file `01_create_table.sql` of the bundle) in "
+                       "the new project's SQL Editor. It is safe to run twice.\n"
+                       "4. **Download the migration bundle** (step 2 on this page) and unpack it.\n"
+                       "5. **Point the app at the new project**: in the folder of the MVDB app's source run "
+                       "`python 02_update_app_config.py` (it only shows the changes), then "
+                       "`python 02_update_app_config.py --apply`.\n"
+                       "6. **Deploy the edge function**: run `03_deploy_functions.sh` (needs the Supabase CLI).\n"
+                       "7. **Copy the data**: use *Migrate now* below, or restore your backup file into the new "
+                       "project on the Restore page, or run `04_restore_data.sh`.\n"
+                       "8. **Check**: the verification must pass, and the Statistics page must show the same "
+                       "counts for the new project as for the backup. Then sign in to the app and look around.\n\n"
+                       "**If it fails:** a wrong project id or key gives *unauthorized* (copy them again from "
+                       "Project Settings → API); *table does not exist* means step 3 was skipped; run the "
+                       "scripts inside the app's folder.",
+    "migration.not_available": "The migration functions are not part of this installation yet. Follow the guide "
+                               "above: back up here, create the table in the new project, then restore the "
+                               "backup file into it on the Restore page.",
+    "migration.new_project": "The new project",
+    "migration.project": "New project id or URL",
+    "migration.project_help": "The `<id>` in https://<id>.supabase.co (Project Settings → General).",
+    "migration.anon_key": "New anon key",
+    "migration.anon_help": "Project Settings → API → anon public. The app needs it; it goes into the bundle's "
+                           "configuration script only.",
+    "migration.old_project": "Old project id (optional)",
+    "migration.old_project_help": "Helps the configuration script find every place to change in the app's source.",
+    "migration.bundle_title": "Migration bundle",
+    "migration.bundle_help": "A zip with the SQL for the table, a script that points the app's source at the new "
+                             "project, the deploy commands, the restore command and a README (English and "
+                             "Indonesian). No service key or database password is ever put in it.",
+    "migration.bundle_button": "Generate migration bundle",
+    "migration.bundle_ready": "The bundle is ready ({n} files).",
+    "migration.bundle_download": "Download bundle (.zip)",
+    "migration.need_project_and_key": "Enter the new project id and its anon key first.",
+    "migration.sql_title": "SQL to create the table in the new project",
+    "migration.now_title": "Migrate now",
+    "migration.now_help": "Copy every row of **{source}** into the new project, then prove the copy is complete "
+                          "(row by row and by digest). A backup of the source is written first.",
+    "migration.target_kind": "Reach the new project through",
+    "migration.target_postgresql": "Database connection string (recommended)",
+    "migration.target_supabase": "Data API with the service_role key",
+    "migration.db_url": "Database connection string of the new project",
+    "migration.service_key": "service_role key of the new project",
+    "migration.service_key_help": "Project Settings → API → service_role. It is used for this copy only and is "
+                                  "never stored or shown.",
+    "migration.mode": "If the new project already holds data",
+    "migration.mode_auto": "Stop and show me",
+    "migration.mode_merge": "Merge",
+    "migration.mode_mirror": "Mirror (delete other rows)",
+    "migration.create_table": "Create the table if it is missing",
+    "migration.create_table_help": "Only with a database connection string; through the Data API the table must "
+                                   "be created with the SQL above.",
+    "migration.confirm": "Copy the data of {source} into the new project.",
+    "migration.now_button": "Migrate now",
+    "migration.running": "Migrating…",
+    "migration.stage": "Stage: {stage}",
+    "migration.failed": "The migration failed",
+    "migration.done": "Migration complete and verified",
+    "migration.mode_required": "The new project already holds other data",
+    "migration.mode_required_help": "Nothing was written. Look at the table below, then choose *Merge* or "
+                                    "*Mirror* and start again.",
+    "migration.verified": "Migration complete: {rows} rows in the source, {written} written. **Verification "
+                          "passed**: the new project holds exactly the source's data.",
+    "migration.table_created": "The table was created in the new project.",
+    "migration.digest": "Content digest: {digest}",
+    "migration.backup_download": "Download the source backup",
+    "migration.need_db_url": "Enter the database connection string of the new project.",
+    "migration.need_project": "Enter the new project id or URL.",
+    "migration.need_key": "Enter the service_role key of the new project.",
+    # -- errors: what happened, what to do --------------------------------------------------------
+    "error.invalid_backup": "The file is not a valid MVDB backup.",
+    "error.verification": "The verification failed.",
+    "error.store": "The store could not be read or written.",
+    "error.usage": "A value is not right.",
+    "error.generic": "The operation failed.",
+    "error.missing_module": "A part of this installation is missing.",
+    "error.unexpected": "Something unexpected went wrong.",
+    "hint.invalid_backup": "**What to do:** choose a file made by this dashboard, by the command line tool or by "
+                           "MVDB's own backup feature (mvdb-backup-….json). A file that was edited, cut off "
+                           "(incomplete download) or saved again by another program cannot be restored safely. "
+                           "Nothing was written.",
+    "hint.verification": "**What to do:** the rows were written, but the store does not hold what it should; "
+                         "another program may have changed it at the same time. Run the restore again. The "
+                         "safety snapshot keeps the previous values.",
+    "hint.table_missing": "**What to do:** the table is missing. In a Supabase project, run the SQL from the "
+                          "Migration page (`01_create_table.sql`) in the SQL Editor. Check the table name in the "
+                          "sidebar (MVDB uses `kv_store_cd38bf14`).",
+    "hint.bad_key": "**What to do:** check the project id / URL and the key: copy them again from Supabase → "
+                    "Project Settings → API. For backups use the service_role key.",
+    "hint.permission": "**What to do:** the key is not allowed to do this (row-level security). Use the "
+                       "service_role key or the database connection string.",
+    "hint.no_connection": "**What to do:** check the address and the internet connection. A paused Supabase "
+                          "project must first be restored in the Supabase dashboard. Then refresh and try again.",
+    "hint.store": "**What to do:** check the connection in the sidebar, refresh, and try again.",
+    "hint.usage": "**What to do:** correct the value and try again.",
+    "hint.generic": "**What to do:** try again; if it keeps failing, run the same step with the command line "
+                    "tool (`python -m mvdb_core --debug …`) to see the details.",
+    "hint.missing_module": "**What to do:** install the requirements again (`pip install -r requirements.txt`) "
+                           "and restart the dashboard.",
+    "hint.unexpected": "**What to do:** refresh the page and try again. Your data was not changed by a step "
+                       "that failed before writing; a failed restore can simply be run again. The server log "
+                       "has a short note for the administrator.",
+}

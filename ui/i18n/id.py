@@ -1,0 +1,382 @@
+"""Teks dasbor dalam Bahasa Indonesia. Kuncinya sama dengan en.py; `{nama}` diisi oleh halaman."""
+
+TEXTS: dict[str, str] = {
+    # -- aplikasi, navigasi ---------------------------------------------------------------------
+    "app.title": "MVDB Backup & Restore",
+    "nav.backup": "Backup",
+    "nav.restore": "Restore",
+    "nav.migration": "Migrasi",
+    "nav.statistics": "Statistik",
+    # -- login ----------------------------------------------------------------------------------
+    "login.intro": "Dasbor admin untuk database MVDB. Masuk dengan kata sandi admin.",
+    "login.password": "Kata sandi admin",
+    "login.submit": "Masuk",
+    "login.empty": "Ketik kata sandi admin terlebih dahulu.",
+    "login.wrong": "Kata sandi salah. Demi keamanan, percobaan berikutnya baru bisa dalam {seconds} detik "
+                   "(waktu tunggu bertambah setiap kali gagal).",
+    "login.locked": "Terlalu banyak percobaan gagal: tunggu {seconds} detik, lalu coba lagi.",
+    "login.bad_hash": "Kata sandi admin sudah diatur, tetapi nilainya bukan hash argon2 yang valid (mungkin yang "
+                      "ditempel adalah kata sandinya, bukan hash-nya). Tidak ada yang bisa masuk sampai ini "
+                      "diperbaiki.",
+    "login.remote_without_password": "Dasbor ini belum punya kata sandi admin, dan Anda membukanya dari komputer "
+                                     "lain. Untuk melindungi data, tidak ada yang ditampilkan.",
+    "login.how_to_set": "**Cara memperbaikinya**\n\n"
+                        "1. Di komputer yang menjalankan dasbor, jalankan `{command}` lalu ketik kata sandi baru "
+                        "(minimal 8 karakter). Perintah itu mencetak hash yang diawali `$argon2id$`.\n"
+                        "2. Simpan hash itu di `.streamlit/secrets.toml` sebagai `admin_password_hash = \"…\"` "
+                        "(atau di variabel lingkungan `MVDB_ADMIN_PASSWORD_HASH`).\n"
+                        "3. Jalankan ulang dasbor dan masuk dengan kata sandi tersebut.\n\n"
+                        "Tanpa kata sandi, dasbor hanya bisa dibuka di komputer ini sendiri "
+                        "(`http://127.0.0.1:8501`, diatur oleh `server.address` di `.streamlit/config.toml`).",
+    "login.open_banner": "Belum ada kata sandi admin: dasbor ini hanya bisa dibuka di komputer ini. "
+                         "Klik di sini untuk melihat cara mengaturnya.",
+    # -- sidebar --------------------------------------------------------------------------------
+    "sidebar.language": "Bahasa",
+    "sidebar.store": "Penyimpanan terhubung",
+    "sidebar.pick": "Penyimpanan",
+    "sidebar.kind": "Jenis",
+    "sidebar.project": "Proyek",
+    "sidebar.host": "Host",
+    "sidebar.file": "Berkas",
+    "sidebar.table": "Tabel",
+    "sidebar.rows": "Baris",
+    "sidebar.table_missing": "Tabelnya belum ada di penyimpanan ini.",
+    "sidebar.empty": "Penyimpanan ini tidak berisi data.",
+    "sidebar.demo": "Muat data demo",
+    "sidebar.demo_help": "Coba dasbor dengan sekitar {rows} baris data MVDB buatan yang realistis (film, aktris, "
+                         "favorit, …). Hanya tersedia untuk penyimpanan bawaan yang masih kosong.",
+    "sidebar.demo_running": "Menulis data demo…",
+    "sidebar.demo_done": "{rows} baris demo ditulis",
+    "sidebar.refresh": "Muat ulang",
+    "sidebar.refresh_help": "Hitung ulang jumlah baris (setelah data diubah dari tempat lain).",
+    "sidebar.logout": "Keluar",
+    "kind.sqlite": "Bawaan (berkas SQLite)",
+    "kind.postgresql": "PostgreSQL",
+    "kind.supabase": "Supabase (Data API)",
+    "connect.title": "Hubungkan ke penyimpanan lain",
+    "connect.kind": "Jenis penyimpanan",
+    "connect.sqlite_path": "Berkas SQLite",
+    "connect.pg_url": "Connection string",
+    "connect.pg_help": "Di Supabase: Project Settings → Database → Connection string (URI). Isinya memuat kata "
+                       "sandi database, jadi tidak akan pernah ditampilkan lagi.",
+    "connect.supabase_url": "URL proyek atau project id",
+    "connect.supabase_help": "Di Supabase: Project Settings → API → Project URL, misalnya https://abcd….supabase.co",
+    "connect.key": "API key",
+    "connect.key_help": "Key service_role bisa membaca semua baris. Anon key biasanya tidak melihat apa pun, "
+                        "karena tabelnya dilindungi row-level security.",
+    "connect.table": "Tabel",
+    "connect.button": "Hubungkan",
+    "connect.need_address": "Isi alamat penyimpanan terlebih dahulu.",
+    "connect.need_key": "Isi API key proyek Supabase.",
+    # -- kategori dan kelompok ------------------------------------------------------------------
+    "cat.movies": "Film",
+    "cat.sc_movies": "Film SC",
+    "cat.actors": "Aktor",
+    "cat.actresses": "Aktris",
+    "cat.directors": "Sutradara",
+    "cat.studios": "Studio",
+    "cat.series": "Seri",
+    "cat.labels": "Label",
+    "cat.groups": "Grup",
+    "cat.tags": "Tag",
+    "cat.types": "Tipe",
+    "cat.link_labels": "Label tautan",
+    "cat.generations": "Generasi",
+    "cat.lineups": "Lineup",
+    "cat.photobooks": "Photobook",
+    "cat.favorites": "Favorit",
+    "cat.movie_links": "Tautan film",
+    "cat.movie_type_colors": "Warna tipe film",
+    "cat.templates": "Template",
+    "cat.settings": "Pengaturan",
+    "cat.saved_galleries": "Galeri tersimpan",
+    "cat.other": "Lainnya",
+    "group.Total": "Total",
+    "group.Movies": "Film",
+    "group.Master data": "Master data",
+    "group.Favorites": "Favorit",
+    "group.Photobooks": "Photobook",
+    "group.Movie links": "Tautan film",
+    "group.Movie type colors": "Warna tipe film",
+    "group.Templates": "Template",
+    "group.Settings": "Pengaturan",
+    "group.Other app data": "Data aplikasi lain",
+    "group.Other": "Lainnya",
+    "master.actor": "Aktor",
+    "master.actress": "Aktris",
+    "master.director": "Sutradara",
+    "master.studio": "Studio",
+    "master.series": "Seri",
+    "master.label": "Label",
+    "master.group": "Grup",
+    "master.tag": "Tag",
+    "master.type": "Tipe",
+    "master.linklabel": "Label tautan",
+    "master.generation": "Generasi",
+    "master.lineup": "Lineup",
+    "fav.movie": "Film",
+    "fav.image": "Gambar",
+    "fav.cast": "Pemeran",
+    "fav.series": "Seri",
+    "fav.photobook": "Photobook",
+    "fav.unknown": "Tidak diketahui",
+    # -- kolom tabel ----------------------------------------------------------------------------
+    "col.category": "Kategori",
+    "col.group": "Kelompok",
+    "col.rows": "Baris",
+    "col.bytes": "Byte",
+    "col.done": "Selesai",
+    "col.total": "Total",
+    "col.status": "Status",
+    "col.added": "Ditambah",
+    "col.changed": "Diubah",
+    "col.unchanged": "Tidak berubah",
+    "col.extra": "Hanya di penyimpanan",
+    "col.difference": "Selisih",
+    "col.type": "Tipe",
+    "col.year": "Tahun rilis",
+    "col.movies": "Film",
+    "col.key": "Key",
+    # -- backup ---------------------------------------------------------------------------------
+    "backup.title": "Backup",
+    "backup.intro": "Simpan semua baris database ke dalam satu berkas, mvdb-backup-YYYY-MM-DD.json. Paket gratis "
+                    "Supabase tidak membuat backup, dan proyek yang dijeda bisa hilang: simpan berkas ini di "
+                    "tempat yang aman.",
+    "backup.source": "Mem-backup **{store}**, tabel `{table}`.",
+    "backup.create": "Buat Backup Data",
+    "backup.running": "Membuat backup…",
+    "backup.counting": "Menghitung baris per kategori…",
+    "backup.progress": "{done} dari {total} baris",
+    "backup.done": "Backup selesai: {rows} baris",
+    "backup.failed": "Backup gagal",
+    "backup.ready": "Backup siap: {rows} baris di {file}.",
+    "backup.download": "Download Backup",
+    "backup.saved_at": "Salinannya tetap ada di server, di {path} (sha256 {sha}…).",
+    "backup.summary": "Ringkasan",
+    "backup.tips": "Tips: buat backup setiap minggu atau bulan dan sebelum setiap pembaruan; simpan salinan di "
+                   "dua tempat (cloud storage, drive eksternal); sesekali uji restore di halaman Restore.",
+    "backup.table_missing": "Tabel `{table}` tidak ada di penyimpanan ini, jadi tidak ada yang bisa di-backup.",
+    "backup.table_missing_todo_sqlite": "**Yang perlu dilakukan:** ini penyimpanan bawaan dan masih kosong. Muat "
+                                        "data demo dari sidebar, restore berkas backup di halaman Restore, atau "
+                                        "hubungkan ke proyek Supabase Anda di sidebar.",
+    "backup.table_missing_todo_remote": "**Yang perlu dilakukan:** periksa nama tabel di sidebar (MVDB memakai "
+                                        "`kv_store_cd38bf14`) dan pastikan Anda terhubung ke proyek yang benar. Di "
+                                        "proyek baru, buat tabelnya dulu (halaman Migrasi, langkah 2).",
+    "backup.empty": "Tabel `{table}` mengembalikan **0 baris**. Backup tidak dibuat: backup kosong akan terlihat "
+                    "valid padahal tidak menyimpan apa pun.",
+    "backup.empty_reason": "**Penyebab:** {reason}",
+    "backup.empty_todo_sqlite": "**Yang perlu dilakukan:** muat data demo dari sidebar, atau restore berkas "
+                                "backup.",
+    "backup.empty_todo_remote": "**Yang perlu dilakukan:** tabel MVDB dilindungi row-level security, sehingga "
+                                "**anon key tidak melihat baris apa pun**. Hubungkan dengan **key service_role** "
+                                "(Supabase → Project Settings → API) atau dengan connection string database, lalu "
+                                "coba lagi.",
+    # -- restore --------------------------------------------------------------------------------
+    "restore.title": "Restore",
+    "restore.intro": "Kembalikan data dari berkas backup ke penyimpanan yang terhubung. Berkas diperiksa "
+                     "seluruhnya terlebih dahulu; Anda melihat persis apa yang akan berubah sebelum ada yang "
+                     "ditulis; nilai yang tertimpa disimpan dalam snapshot pengaman.",
+    "restore.target": "Restore ke **{store}**, tabel `{table}` (ganti di sidebar).",
+    "restore.upload": "Upload File Backup (.json)",
+    "restore.upload_help": "Berkas buatan dasbor ini, `python -m mvdb_core backup`, atau fitur Backup & Restore "
+                           "bawaan MVDB (versi 2.0.0). Hingga 1 GB.",
+    "restore.no_file": "Pilih berkas backup untuk memulai. Tidak ada yang ditulis sebelum Anda konfirmasi.",
+    "restore.validating": "Memeriksa berkas…",
+    "restore.invalid": "Berkas {file} tidak bisa di-restore: ini bukan backup MVDB yang utuh. Tidak ada yang "
+                       "ditulis.",
+    "restore.valid": "{file} adalah backup yang valid dengan {rows} baris.",
+    "restore.empty_file": "Backup ini tidak berisi baris apa pun: tidak ada yang bisa di-restore.",
+    "restore.metadata": "Tentang berkas ini",
+    "restore.meta_date": "Dibuat (UTC)",
+    "restore.meta_source": "Sumber",
+    "restore.meta_version": "Versi format",
+    "restore.meta_rows": "Baris",
+    "restore.legacy_note": "Berkas ini dibuat oleh fitur backup bawaan MVDB (format 2.0.0). Fitur itu menyimpan "
+                           "master data (aktris, studio, tag, …) dalam bentuk yang tidak bisa dibaca kembali oleh "
+                           "aplikasi; dengan *perbaikan legacy* (aktif secara bawaan) baris-baris itu dikembalikan "
+                           "sesuai yang diharapkan aplikasi.",
+    "restore.options": "Pilihan",
+    "restore.mode": "Mode",
+    "restore.mode_merge": "Gabung (merge)",
+    "restore.mode_mirror": "Cermin (mirror)",
+    "restore.mode_merge_help": "Tulis baris dari backup; baris yang hanya ada di penyimpanan tetap ada.",
+    "restore.mode_mirror_help": "Jadikan kategori yang dipilih persis sama dengan backup: baris yang tidak ada di "
+                                "backup dihapus.",
+    "restore.categories": "Kategori",
+    "restore.categories_help": "Restore sebagian kategori saja; kategori lain dibiarkan apa adanya.",
+    "restore.legacy_repair": "Perbaikan legacy untuk master data",
+    "restore.legacy_repair_help": "Hanya untuk berkas fitur backup bawaan MVDB (2.0.0): simpan master data "
+                                  "sebagai teks JSON seperti yang diharapkan aplikasi.",
+    "restore.remap": "Pemetaan ulang user id (opsional, satu LAMA=BARU per baris)",
+    "restore.remap_help": "Di proyek Supabase baru, pengguna mendapat id baru. Favorit dan pengaturan per "
+                          "pengguna milik id lama dipindahkan ke id baru.",
+    "restore.no_categories": "Pilih minimal satu kategori.",
+    "restore.plan_button": "Periksa apa yang akan berubah (uji coba)",
+    "restore.planning": "Membandingkan berkas dengan penyimpanan…",
+    "restore.plan_outdated": "Pilihan berubah: periksa lagi apa yang akan berubah.",
+    "restore.plan_title": "Yang akan berubah ({mode})",
+    "restore.plan_summary": "**{added}** baris akan ditambah, **{changed}** diubah; **{unchanged}** sudah sama; "
+                            "**{extra}** baris hanya ada di penyimpanan.",
+    "restore.extra_merge": "{extra} baris yang hanya ada di penyimpanan tidak disentuh (merge).",
+    "restore.extra_mirror": "⚠️ {extra} baris yang hanya ada di penyimpanan akan **dihapus** (mirror). Baris itu "
+                            "disimpan dalam snapshot pengaman.",
+    "restore.repaired": "Perbaikan legacy: {n} baris master data akan disimpan sebagai teks JSON.",
+    "restore.remapped": "Pemetaan pengguna: {keys} key per pengguna diganti nama, {values} nilai dengan user id "
+                        "ditulis ulang.",
+    "restore.nothing_to_do": "Penyimpanan sudah berisi persis backup ini: tidak ada yang perlu ditulis.",
+    "restore.confirm": "Saya sudah memeriksa tabel di atas: tulis {writes} baris dan hapus {deletes} baris di "
+                       "`{table}` pada {store}.",
+    "restore.run": "Restore Data",
+    "restore.running": "Sedang me-restore…",
+    "restore.stage_plan": "Memeriksa dan menyimpan snapshot pengaman",
+    "restore.stage_write": "Menulis",
+    "restore.stage_verify": "Memverifikasi",
+    "restore.failed": "Restore gagal",
+    "restore.done": "Restore selesai dan terverifikasi",
+    "restore.verified": "Restore selesai: {written} baris ditulis, {deleted} dihapus. **Verifikasi berhasil**: "
+                        "setiap baris backup ada di penyimpanan dengan nilai yang sama.",
+    "restore.snapshot_help": "Snapshot pengaman berisi nilai sebelumnya dari setiap baris yang tertimpa atau "
+                             "dihapus. Restore snapshot itu (merge) untuk membatalkan.",
+    "restore.snapshot_download": "Download snapshot pengaman",
+    "restore.no_snapshot": "Tidak ada baris lama yang tertimpa, jadi snapshot pengaman tidak diperlukan.",
+    "restore.see_statistics": "Bandingkan penyimpanan dengan backup di halaman Statistik",
+    # -- statistik ------------------------------------------------------------------------------
+    "stats.title": "Statistik",
+    "stats.intro": "Isi penyimpanan yang terhubung dan berkas backup, berdampingan.",
+    "stats.upload": "Berkas backup untuk dibandingkan (opsional, .json)",
+    "stats.upload_help": "Upload backup untuk melihat statistiknya di samping statistik penyimpanan.",
+    "stats.using_upload": "Berkas backup: {file} (di-upload sebelumnya).",
+    "stats.reading_store": "Membaca penyimpanan…",
+    "stats.reading_backup": "Membaca berkas backup…",
+    "stats.table_missing": "Tabel `{table}` tidak ada di penyimpanan yang terhubung.",
+    "stats.nothing": "Belum ada yang bisa ditampilkan: hubungkan penyimpanan yang berisi data, atau upload berkas "
+                     "backup.",
+    "stats.side_store": "Penyimpanan: {store}",
+    "stats.side_backup": "Backup: {file}",
+    "stats.totals": "Total",
+    "stats.size": "Ukuran nilai: {mb} MB",
+    "stats.compare": "Perbandingan penyimpanan dan backup",
+    "stats.same": "Penyimpanan dan backup berisi jumlah baris yang sama di setiap kategori.",
+    "stats.differs": "Jumlah baris berbeda di {n} kategori.",
+    "stats.col_store": "Penyimpanan",
+    "stats.col_backup": "Backup",
+    "stats.per_category": "Baris per kategori",
+    "stats.master_and_favorites": "Master data dan favorit per tipe",
+    "stats.master_by_type": "Master data per tipe",
+    "stats.favorites_by_type": "Favorit per tipe",
+    "stats.none": "Tidak ada.",
+    "stats.years": "Film per tahun rilis",
+    "stats.unknown": "tidak diketahui",
+    "stats.largest": "Nilai terbesar",
+    "stats.largest_help": "Baris dengan nilai paling besar (nilai yang sangat besar memperlambat aplikasi).",
+    # -- migrasi --------------------------------------------------------------------------------
+    "migration.title": "Migrasi",
+    "migration.intro": "Pindahkan MVDB ke proyek Supabase baru, misalnya ketika proyek lama dijeda atau hampir "
+                       "hilang.",
+    "migration.guide_title": "Panduan langkah demi langkah",
+    "migration.guide": "1. **Buat backup** proyek lama di halaman Backup dan simpan berkasnya.\n"
+                       "2. **Buat proyek Supabase baru** di supabase.com. Catat **Project ID** (bagian `<id>` di "
+                       "`https://<id>.supabase.co`) dan **Anon Key**-nya (Project Settings → API).\n"
+                       "3. **Buat tabelnya**: jalankan SQL di bawah (berkas `01_create_table.sql` dari bundel) di "
+                       "SQL Editor proyek baru. Aman dijalankan dua kali.\n"
+                       "4. **Download bundel migrasi** (langkah 2 di halaman ini) lalu ekstrak.\n"
+                       "5. **Arahkan aplikasi ke proyek baru**: di folder source code aplikasi MVDB jalankan "
+                       "`python 02_update_app_config.py` (hanya menampilkan perubahan), lalu "
+                       "`python 02_update_app_config.py --apply`.\n"
+                       "6. **Deploy edge function**: jalankan `03_deploy_functions.sh` (memerlukan Supabase CLI).\n"
+                       "7. **Salin datanya**: gunakan *Migrasi sekarang* di bawah, atau restore berkas backup ke "
+                       "proyek baru di halaman Restore, atau jalankan `04_restore_data.sh`.\n"
+                       "8. **Periksa**: verifikasi harus berhasil, dan halaman Statistik harus menunjukkan jumlah "
+                       "yang sama untuk proyek baru dan untuk backup. Lalu masuk ke aplikasi dan periksa isinya.\n\n"
+                       "**Jika gagal:** Project ID atau key yang salah menghasilkan *unauthorized* (salin ulang dari "
+                       "Project Settings → API); *table does not exist* berarti langkah 3 terlewat; jalankan "
+                       "script di dalam folder aplikasi yang benar.",
+    "migration.not_available": "Fungsi migrasi belum menjadi bagian dari instalasi ini. Ikuti panduan di atas: "
+                               "backup di sini, buat tabel di proyek baru, lalu restore berkas backup ke proyek itu "
+                               "di halaman Restore.",
+    "migration.new_project": "Proyek baru",
+    "migration.project": "Project ID atau URL proyek baru",
+    "migration.project_help": "Bagian `<id>` di https://<id>.supabase.co (Project Settings → General).",
+    "migration.anon_key": "Anon Key baru",
+    "migration.anon_help": "Project Settings → API → anon public. Aplikasi membutuhkannya; key ini hanya masuk ke "
+                           "script konfigurasi di dalam bundel.",
+    "migration.old_project": "Project ID lama (opsional)",
+    "migration.old_project_help": "Membantu script konfigurasi menemukan semua tempat yang perlu diubah di source "
+                                  "code aplikasi.",
+    "migration.bundle_title": "Bundel migrasi",
+    "migration.bundle_help": "Berkas zip berisi SQL untuk tabel, script yang mengarahkan source code aplikasi ke "
+                             "proyek baru, perintah deploy, perintah restore, dan README (Inggris dan Indonesia). "
+                             "Service key atau kata sandi database tidak pernah dimasukkan ke dalamnya.",
+    "migration.bundle_button": "Generate Script Migrasi",
+    "migration.bundle_ready": "Bundel siap ({n} berkas).",
+    "migration.bundle_download": "Download bundel (.zip)",
+    "migration.need_project_and_key": "Isi Project ID baru dan Anon Key-nya terlebih dahulu.",
+    "migration.sql_title": "SQL untuk membuat tabel di proyek baru",
+    "migration.now_title": "Migrasi sekarang",
+    "migration.now_help": "Salin setiap baris dari **{source}** ke proyek baru, lalu buktikan salinannya lengkap "
+                          "(baris demi baris dan dengan digest). Backup sumber ditulis terlebih dahulu.",
+    "migration.target_kind": "Akses proyek baru melalui",
+    "migration.target_postgresql": "Connection string database (disarankan)",
+    "migration.target_supabase": "Data API dengan key service_role",
+    "migration.db_url": "Connection string database proyek baru",
+    "migration.service_key": "Key service_role proyek baru",
+    "migration.service_key_help": "Project Settings → API → service_role. Hanya dipakai untuk penyalinan ini dan "
+                                  "tidak pernah disimpan atau ditampilkan.",
+    "migration.mode": "Jika proyek baru sudah berisi data",
+    "migration.mode_auto": "Berhenti dan tunjukkan",
+    "migration.mode_merge": "Gabung (merge)",
+    "migration.mode_mirror": "Cermin (hapus baris lain)",
+    "migration.create_table": "Buat tabel jika belum ada",
+    "migration.create_table_help": "Hanya dengan connection string database; melalui Data API tabel harus dibuat "
+                                   "dengan SQL di atas.",
+    "migration.confirm": "Salin data {source} ke proyek baru.",
+    "migration.now_button": "Migrasi sekarang",
+    "migration.running": "Sedang migrasi…",
+    "migration.stage": "Tahap: {stage}",
+    "migration.failed": "Migrasi gagal",
+    "migration.done": "Migrasi selesai dan terverifikasi",
+    "migration.mode_required": "Proyek baru sudah berisi data lain",
+    "migration.mode_required_help": "Tidak ada yang ditulis. Lihat tabel di bawah, lalu pilih *Gabung* atau "
+                                    "*Cermin* dan mulai lagi.",
+    "migration.verified": "Migrasi selesai: {rows} baris di sumber, {written} ditulis. **Verifikasi berhasil**: "
+                          "proyek baru berisi persis data sumber.",
+    "migration.table_created": "Tabel sudah dibuat di proyek baru.",
+    "migration.digest": "Digest isi: {digest}",
+    "migration.backup_download": "Download backup sumber",
+    "migration.need_db_url": "Isi connection string database proyek baru.",
+    "migration.need_project": "Isi Project ID atau URL proyek baru.",
+    "migration.need_key": "Isi key service_role proyek baru.",
+    # -- kesalahan: apa yang terjadi, apa yang harus dilakukan ------------------------------------
+    "error.invalid_backup": "Berkas ini bukan backup MVDB yang valid.",
+    "error.verification": "Verifikasi gagal.",
+    "error.store": "Penyimpanan tidak bisa dibaca atau ditulis.",
+    "error.usage": "Ada nilai yang tidak tepat.",
+    "error.generic": "Operasi gagal.",
+    "error.missing_module": "Ada bagian instalasi yang hilang.",
+    "error.unexpected": "Terjadi kesalahan yang tidak terduga.",
+    "hint.invalid_backup": "**Yang perlu dilakukan:** pilih berkas buatan dasbor ini, alat command line, atau "
+                           "fitur backup bawaan MVDB (mvdb-backup-….json). Berkas yang sudah diedit, terpotong "
+                           "(download tidak selesai) atau disimpan ulang oleh program lain tidak bisa di-restore "
+                           "dengan aman. Tidak ada yang ditulis.",
+    "hint.verification": "**Yang perlu dilakukan:** baris sudah ditulis, tetapi penyimpanan tidak berisi apa "
+                         "yang seharusnya; mungkin ada program lain yang mengubahnya bersamaan. Jalankan restore "
+                         "lagi. Snapshot pengaman menyimpan nilai sebelumnya.",
+    "hint.table_missing": "**Yang perlu dilakukan:** tabelnya tidak ada. Di proyek Supabase, jalankan SQL dari "
+                          "halaman Migrasi (`01_create_table.sql`) di SQL Editor. Periksa nama tabel di sidebar "
+                          "(MVDB memakai `kv_store_cd38bf14`).",
+    "hint.bad_key": "**Yang perlu dilakukan:** periksa Project ID / URL dan key-nya: salin ulang dari Supabase → "
+                    "Project Settings → API. Untuk backup gunakan key service_role.",
+    "hint.permission": "**Yang perlu dilakukan:** key ini tidak diizinkan melakukannya (row-level security). "
+                       "Gunakan key service_role atau connection string database.",
+    "hint.no_connection": "**Yang perlu dilakukan:** periksa alamat dan koneksi internet. Proyek Supabase yang "
+                          "dijeda harus dipulihkan dulu di dasbor Supabase. Lalu muat ulang dan coba lagi.",
+    "hint.store": "**Yang perlu dilakukan:** periksa koneksi di sidebar, muat ulang, lalu coba lagi.",
+    "hint.usage": "**Yang perlu dilakukan:** perbaiki nilainya lalu coba lagi.",
+    "hint.generic": "**Yang perlu dilakukan:** coba lagi; jika terus gagal, jalankan langkah yang sama dengan alat "
+                    "command line (`python -m mvdb_core --debug …`) untuk melihat detailnya.",
+    "hint.missing_module": "**Yang perlu dilakukan:** instal ulang dependensi (`pip install -r requirements.txt`) "
+                           "lalu jalankan ulang dasbor.",
+    "hint.unexpected": "**Yang perlu dilakukan:** muat ulang halaman dan coba lagi. Data Anda tidak diubah oleh "
+                       "langkah yang gagal sebelum menulis; restore yang gagal bisa dijalankan lagi. Log server "
+                       "berisi catatan singkat untuk administrator.",
+}
