@@ -14,7 +14,6 @@ from mvdb_core.errors import StoreError, UsageError
 from mvdb_core.jsonvalue import dumps, same_text
 from mvdb_core.migration import ModeRequired, ensure_target_table, migrate
 from mvdb_core.stores import DEFAULT_TABLE, open_store
-from mvdb_core.stores.rest import RestStore
 
 
 def sample(n: int = 2500) -> dict[str, bytes]:
@@ -49,7 +48,9 @@ def assert_same(rows: dict[str, bytes], got: dict[str, str]) -> None:
         assert same_text(rows[key], text.encode()), key
 
 
-def rest_store(server, **kw) -> RestStore:
+def rest_store(server, **kw):
+    from mvdb_core.stores.rest import RestStore
+
     return RestStore(server.url, server.table, server.service_key, sleep=lambda s: None, **kw)
 
 
