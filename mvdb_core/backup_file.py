@@ -33,6 +33,7 @@ import orjson
 from . import __version__
 from .categories import CATEGORY_NAMES, categorize, empty_counts
 from .errors import InvalidBackupError, UsageError
+from .jsonvalue import dumps, loads
 from .stores.base import Row
 
 FORMAT = "mvdb-backup"
@@ -323,8 +324,8 @@ class BackupFile:
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
+            doc = loads(data)
+        except ValueError as exc:
             if not data.strip():
                 raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace") from None
             sample = data[:4096]
@@ -375,7 +376,6 @@ class BackupFile:
         counts = empty_counts()
         total = 0
         if self._legacy is not None:
-            from .jsonvalue import dumps
 
             for key, value, i in self._legacy:
                 try:
@@ -401,7 +401,8 @@ class BackupFile:
                 if closed:
                     if line.strip():
                         raise InvalidBackupError(
-                            f"invalid backup file: unexpected content after the end of kvStoreData (after entry {index})"
+                            "invalid backup file: unexpected content after the end of kvStoreData "
+                            f"(after entry {index})"
                         )
                     continue
                 body = line.rstrip(b"\r\n")
@@ -418,8 +419,8 @@ class BackupFile:
                     )
                 digest.update(body + b"\n")
                 try:
-                    entry = orjson.loads(body)
-                except orjson.JSONDecodeError as exc:
+                    entry = loads(body)
+                except ValueError as exc:
                     raise _entry_error(index, None, _json_problem(exc)) from None
                 key, value = _check_entry(index, entry)
                 if last is not None and key <= last:
@@ -431,7 +432,6 @@ class BackupFile:
                 if body.startswith(prefix):
                     raw = body[len(prefix) : -1]
                 else:
-                    from .jsonvalue import dumps
 
                     raw = dumps(value)
                 _check_nul(index, key, raw)

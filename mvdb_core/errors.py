@@ -19,6 +19,13 @@ class InvalidBackupError(MvdbError):
     """The backup file is malformed or inconsistent; nothing was written."""
 
     exit_code = 2
+    hint = "use an intact copy of the backup file (nothing was written)"
+
+    def __init__(self, message: str) -> None:
+        # Say how to fix it, unless the message already does ("...; save it as UTF-8").
+        if "; " not in message and " use " not in message:
+            message = f"{message}; {self.hint}"
+        super().__init__(message)
 
 
 class StoreError(MvdbError):

@@ -29,11 +29,23 @@ def loads(text: bytes | str) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON without a newline; exact for integers beyond 64 bits."""
+    """Compact JSON without a newline; exact for integers beyond 64 bits and Decimal numbers."""
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return _dumps_exact(value)
+
+
+def _dumps_exact(value: Any) -> bytes:
+    if isinstance(value, dict):
+        return b"{" + b",".join(orjson.dumps(str(k)) + b":" + _dumps_exact(v) for k, v in value.items()) + b"}"
+    if isinstance(value, list):
+        return b"[" + b",".join(_dumps_exact(v) for v in value) + b"]"
+    if isinstance(value, Decimal):
+        return str(value).encode()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).encode()
+    return orjson.dumps(value)
 
 
 def compact(text: bytes) -> bytes:

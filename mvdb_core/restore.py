@@ -17,7 +17,7 @@ import orjson
 
 from .backup_file import BackupFile, BackupWriter
 from .categories import CATEGORY_NAMES, categorize
-from .errors import UsageError, VerificationError
+from .errors import StoreError, UsageError, VerificationError
 from .jsonvalue import dumps, loads, same_text
 from .stores.base import Row, Store
 
@@ -264,6 +264,11 @@ def restore(
         done = 0
         for key, s, t in _merge_join(iter(source), _target_rows(store, source)):
             must_write = _count(source.plan, key, s, t)
+            if must_write and s == b"null" and not store.accepts_json_null:
+                raise StoreError(
+                    f"key {key!r} has the value JSON null, which the {store.kind} store cannot write (it becomes "
+                    "SQL NULL); restore through a postgresql:// connection string instead; nothing was written"
+                )
             if s is not None:
                 flags.append(must_write)
             if t is not None and (must_write or (s is None and options.mode == "mirror")):

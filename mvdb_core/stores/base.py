@@ -1,6 +1,6 @@
 """The one small interface every store backend implements.
 
-A row is `(key, value)` where value is the row's JSON text as compact UTF-8 bytes (one line).
+A row is `(key, value)` where value is the row's JSON text as UTF-8 bytes on one line.
 Backends never re-encode a value they do not have to, so values keep their exact meaning.
 Rows are always produced in code-point order of the key (Python's `str` order, SQLite's and
 PostgreSQL's "C" collation): every streaming merge in the core relies on it.
@@ -47,6 +47,8 @@ class Store(ABC):
 
     kind: str = ""
     table: str = DEFAULT_TABLE
+    accepts_json_null: bool = True
+    """False where a top-level JSON null cannot be written (PostgREST turns it into SQL NULL)."""
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:

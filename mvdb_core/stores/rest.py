@@ -83,6 +83,7 @@ class RestStore(Store):
     """The KV table behind a Supabase project URL (or any PostgREST base URL)."""
 
     kind = "supabase"
+    accepts_json_null = False
 
     def __init__(self, url: str, table: str = DEFAULT_TABLE, key: str | None = None, *, retries: int = 5,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
