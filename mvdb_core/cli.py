@@ -271,8 +271,9 @@ class _Regenerate:
 
 def _store_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument(
-        "--store", required=required, default=None if required else None,
-        help=f"store URL: sqlite:///path.db, postgresql://..., https://<ref>.supabase.co (default app store: {DEFAULT_STORE})",
+        "--store", required=required,
+        help="store URL: sqlite:///path.db, postgresql://..., https://<ref>.supabase.co "
+        f"(the dashboard's default: {DEFAULT_STORE})",
     )
     p.add_argument("--table", default=DEFAULT_TABLE, help=f"KV table name (default {DEFAULT_TABLE})")
     p.add_argument("--key", help=f"Supabase API key for https:// stores (or set {KEY_ENV})")

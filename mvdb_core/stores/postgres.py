@@ -201,7 +201,9 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise self._error("writing to the table failed, nothing was changed", exc) from None
 
-    def _copy(self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None) -> None:
+    def _copy(
+        self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None
+    ) -> None:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
         with conn.cursor() as cur, cur.copy(stmt) as copy:
             buf: list[bytes] = []

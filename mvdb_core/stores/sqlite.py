@@ -41,7 +41,9 @@ class SQLiteStore(Store):
         if self._conn is None:
             if not self.path.exists():
                 if not create:
-                    raise StoreError(f"SQLite file {self.path} does not exist (check the path, or run `demo` to create one)")
+                    raise StoreError(
+                        f"SQLite file {self.path} does not exist (check the path, or run `demo` to create one)"
+                    )
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
