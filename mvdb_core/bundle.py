@@ -16,6 +16,7 @@ scripts read them from environment variables.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import UsageError
@@ -248,21 +250,41 @@ def write_bundle(
     return Bundle(out, tuple(files), zipped=False)
 
 
+def _zip_into(target: Any, files: dict[str, str], project_id: str) -> tuple[str, ...]:
+    folder = f"mvdb-migration-{project_id}"
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(*date.today().timetuple()[:3], 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, so the mode bits below are honoured by unzip
+            info.external_attr = ((0o100755 if name in EXECUTABLE else 0o100644) & 0xFFFF) << 16
+            zf.writestr(info, text.encode("utf-8"))
+    return tuple(f"{folder}/{n}" for n in files)
+
+
+def bundle_zip_bytes(
+    project_id: str,
+    anon_key: str,
+    table: str = DEFAULT_TABLE,
+    old_project_id: str | None = None,
+    function_name: str = DEFAULT_FUNCTION_NAME,
+) -> tuple[str, bytes]:
+    """The bundle as a zip in memory, with a file name for it (for a download button)."""
+    files = render_bundle(project_id, anon_key, table, old_project_id, function_name)
+    ref = validate_project_id(project_id)
+    buf = io.BytesIO()
+    _zip_into(buf, files, ref)
+    return f"mvdb-migration-{ref}.zip", buf.getvalue()
+
+
 def _write_zip(out: Path, files: dict[str, str], project_id: str) -> Bundle:
     if out.exists():
         raise UsageError(f"{out} already exists; choose another --out (nothing was written)")
     if not out.parent.exists():
         raise UsageError(f"folder {out.parent} does not exist; create it or choose another --out")
-    folder = f"mvdb-migration-{project_id}"
     tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for name, text in files.items():
-                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=(*date.today().timetuple()[:3], 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3  # unix, so the mode bits below are honoured by unzip
-                info.external_attr = ((0o100755 if name in EXECUTABLE else 0o100644) & 0xFFFF) << 16
-                zf.writestr(info, text.encode("utf-8"))
+        names = _zip_into(tmp, files, project_id)
         os.link(tmp, out)
     except FileExistsError:
         raise UsageError(f"{out} already exists; choose another --out (nothing was written)") from None
@@ -272,4 +294,4 @@ def _write_zip(out: Path, files: dict[str, str], project_id: str) -> Bundle:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    return Bundle(out, tuple(f"{folder}/{n}" for n in files), zipped=True)
+    return Bundle(out, names, zipped=True)

@@ -139,12 +139,14 @@ def migrate(
     on_plan: Callable[[Plan], None] | None = None,
     confirm: Callable[[Plan], bool] | None = None,
     recheck_source: bool = True,
+    dry_run: bool = False,
 ) -> MigrationResult:
     """Copy every row of `source` into `target` and prove the copy by digest (module docstring).
 
     `on_plan` sees the plan before anything is written to the target; `confirm` may refuse it
     (then a UsageError is raised and nothing is written). A target holding data that differs
-    from the source raises ModeRequired unless `mode` is given.
+    from the source raises ModeRequired unless `mode` is given. With `dry_run` it stops after the
+    plan (the backup file is still written; the target is not touched, not even created).
     """
     if mode is not None and mode not in ("merge", "mirror"):
         raise UsageError(f"unknown mode {mode!r}: use merge or mirror")
@@ -179,7 +181,8 @@ def migrate(
     result = MigrationResult(made.path, made.metadata["totalItems"], Plan(), options.mode)
 
     # 2. The target table.
-    result.created_table = ensure_target_table(target, create_table)
+    if not dry_run:
+        result.created_table = ensure_target_table(target, create_table)
 
     # 3. The plan, and the mode it needs.
     plan = plan_restore(bf, target, options)
@@ -200,6 +203,10 @@ def migrate(
             f"the target already held {totals.unchanged:,} of the source's rows unchanged "
             "(an earlier run): completing it"
         )
+    if dry_run:
+        if not target.table_exists():
+            result.notes.append(f"the target has no table {target.table} yet: the migration would create it")
+        return result
     if (plan.writes or plan.deletes) and confirm is not None and not confirm(plan):
         raise UsageError(f"cancelled: nothing was written to the target (the source backup is in {made.path})")
 

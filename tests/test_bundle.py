@@ -7,6 +7,7 @@ Supabase account); 04_restore_data.sh runs the real `python -m mvdb_core` agains
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import stat
@@ -23,6 +24,7 @@ from mvdb_core.bundle import (
     DEFAULT_FUNCTION_NAME,
     FILE_NAMES,
     POLICY_NAME,
+    bundle_zip_bytes,
     render_bundle,
     setup_sql,
     write_bundle,
@@ -68,6 +70,11 @@ def test_folder_and_zip_hold_the_same_files(tmp_path):
             assert zf.read(info) == (folder.path / name).read_bytes()
             assert (info.external_attr >> 16) & 0o777 == (0o755 if name.endswith((".py", ".sh")) else 0o644)
         zf.extractall(tmp_path / "unzipped")
+    name, data = bundle_zip_bytes(NEW, NEW_ANON, old_project_id=OLD)  # the dashboard's download
+    assert name == f"mvdb-migration-{NEW}.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert {n: zf.read(n) for n in zf.namelist()} == {
+            f"mvdb-migration-{NEW}/{n}": (folder.path / n).read_bytes() for n in FILE_NAMES}
     # never overwrites
     with pytest.raises(UsageError, match="already"):
         write_bundle(tmp_path / "bundle", NEW, NEW_ANON)

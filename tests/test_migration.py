@@ -267,6 +267,21 @@ def test_target_with_other_data_needs_a_mode(sqlite_url, pg_url, tmp_path):
     assert mirrored.restore.deleted == 1 and "zzz_extra" not in pg_texts(pg_url)
 
 
+def test_dry_run_writes_only_the_backup(sqlite_url, pg_url, tmp_path):
+    put(sqlite_url, {"movie:1": {"id": 1}, "movie:2": {"id": 2}})
+    with open_store(sqlite_url) as src, open_store(pg_url) as dst:
+        result = migrate(src, dst, tmp_path / "bk", dry_run=True)
+    assert result.plan.totals().added == 2 and result.restore is None and result.target is None
+    assert "would create" in result.notes[0] and not _has_table(pg_url)
+    assert BackupFile(result.backup_path).validate().total == 2
+    put(pg_url, {"zzz": 1})
+    with open_store(sqlite_url) as src, open_store(pg_url) as dst:
+        with pytest.raises(ModeRequired):
+            migrate(src, dst, tmp_path / "bk", dry_run=True)
+        assert migrate(src, dst, tmp_path / "bk", dry_run=True, mode="mirror").plan.deletes == 1
+    assert dump(pg_url) == {"zzz": 1}
+
+
 def test_refusals(sqlite_url, pg_url, tmp_path):
     put(sqlite_url, {})
     with open_store(sqlite_url) as src, open_store(pg_url) as dst:
