@@ -348,6 +348,30 @@ def test_config_apply_changes_exactly_the_right_files_then_revert(app):
     assert r.returncode == 1 and "no backup to revert" in r.stderr
 
 
+def _python39() -> str | None:
+    import glob
+    import shutil
+
+    for candidate in [*sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9"))),
+                      shutil.which("python3.9")]:
+        if candidate and subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 9)"],
+                                        capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def test_config_script_runs_on_python_39(app):
+    root, script = app
+    python = _python39()
+    if python is None:
+        pytest.skip("no Python 3.9 interpreter here (the script's syntax is checked for 3.9 elsewhere)")
+    before = _snapshot(root)
+    for args in ((), ("--apply",), ("--revert",)):
+        r = subprocess.run([python, str(script), *args], cwd=root, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    assert {k: v for k, v in _snapshot(root).items() if not k.startswith(".mvdb-migration-backup/")} == before
+
+
 def test_config_revert_refuses_files_edited_since(app):
     root, script = app
     assert _run_config(script, root, "--apply").returncode == 0
