@@ -200,8 +200,9 @@ def migrate(
         )
     if totals.unchanged and mode is None:
         result.notes.append(
-            f"the target already held {totals.unchanged:,} of the source's rows unchanged "
-            "(an earlier run): completing it"
+            "the target already equals the source: nothing to write" if not plan.writes else
+            f"the target already held {totals.unchanged:,} of the source's rows unchanged (an earlier run): "
+            "completing it"
         )
     if dry_run:
         if not target.table_exists():
