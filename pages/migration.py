@@ -83,7 +83,7 @@ with st.expander(t("migration.sql_title")):
 st.subheader("3️⃣ " + t("migration.now_title"))
 st.markdown(t("migration.now_help", source=conn.label()))
 target_kind = st.radio(t("migration.target_kind"), ["postgresql", "supabase"], horizontal=True, key="mig_target_kind",
-                       format_func=lambda k: t("migration.target_" + k))
+                       format_func={k: t("migration.target_" + k) for k in ("postgresql", "supabase")}.get)
 if target_kind == "postgresql":
     target_secret = st.text_input(t("migration.db_url"), type="password", key="mig_db_url",
                                   placeholder="postgresql://postgres:…@db.<project>.supabase.co:5432/postgres",
@@ -93,7 +93,7 @@ else:
                                   help=t("migration.service_key_help"))
 m1, m2 = st.columns(2)
 mode_choice = m1.radio(t("migration.mode"), ["auto", "merge", "mirror"], key="mig_mode",
-                       format_func=lambda m: t("migration.mode_" + m))
+                       format_func={m: t("migration.mode_" + m) for m in ("auto", "merge", "mirror")}.get)
 remap_text = m2.text_area(t("restore.remap"), key="mig_remap", placeholder="old-user-id=new-user-id",
                           help=t("restore.remap_help"), height=80)
 create = m2.checkbox(t("migration.create_table"), value=True, key="mig_create", help=t("migration.create_table_help"),

@@ -63,7 +63,7 @@ col_a, col_b = st.columns(2)
 mode = col_a.radio(
     t("restore.mode"),
     ["merge", "mirror"],
-    format_func=lambda m: t("restore.mode_" + m),
+    format_func={m: t("restore.mode_" + m) for m in ("merge", "mirror")}.get,
     captions=[t("restore.mode_merge_help"), t("restore.mode_mirror_help")],
     key="restore_mode",
 )
@@ -71,7 +71,7 @@ cats = col_b.multiselect(
     t("restore.categories"),
     present,
     default=present,
-    format_func=lambda n: f"{common.category_label(n)} ({common.tr().number(counts[n])})",
+    format_func={n: f"{common.category_label(n)} ({common.tr().number(counts[n])})" for n in present}.get,
     key="restore_categories",
     help=t("restore.categories_help"),
 )

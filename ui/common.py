@@ -66,6 +66,24 @@ def require_app() -> None:
     st.stop()
 
 
+@contextmanager
+def as_main_script() -> Iterator[None]:
+    """Run app.py's own code as the main script, however Streamlit started this run.
+
+    Widget ids include the "active script"; in the old multipage mode (see require_app) that is
+    a page, so app.py's widgets (login form, sidebar) would change ids and lose their state.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    scope = getattr(ctx, "run_with_active_hash", None)
+    if scope is None:  # pragma: no cover - no run context (bare mode) or another Streamlit version
+        yield
+        return
+    with scope(ctx.pages_manager.main_script_hash):
+        yield
+
+
 # ----------------------------------------------------------------------------------------------
 # Texts
 

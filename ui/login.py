@@ -79,6 +79,7 @@ def _form(stored: str) -> None:
         result = auth.THROTTLE.attempt(_client(), lambda: auth.verify_password(stored, password))
         if result.ok:
             st.session_state["auth"] = _fingerprint(stored)
+            st.session_state.pop("login_password", None)  # no copy of the password stays in the session
             st.rerun()
         elif result.locked:
             st.error(t("login.locked", seconds=math.ceil(result.wait)), icon="⏳")

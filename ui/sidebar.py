@@ -136,7 +136,8 @@ def _connect() -> None:
 def _custom_form() -> None:
     sb = st.sidebar
     with sb.expander("🔌 " + t("connect.title"), expanded="custom_error" in st.session_state):
-        kind = st.radio(t("connect.kind"), KINDS, format_func=lambda k: t("kind." + k), key="custom_kind")
+        kind = st.radio(t("connect.kind"), KINDS, format_func={k: t("kind." + k) for k in KINDS}.get,
+                        key="custom_kind")
         if kind == "sqlite":
             st.text_input(t("connect.sqlite_path"), value="data/mvdb.sqlite3", key="custom_address_sqlite")
         elif kind == "postgresql":
