@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -59,21 +58,19 @@ st.subheader("2️⃣ " + t("migration.bundle_title"))
 st.markdown(t("migration.bundle_help"))
 if st.button("📄 " + t("migration.bundle_button"), key="mig_bundle_button"):
     st.session_state.pop("mig_bundle", None)
-    with common.guard():
+    with common.guard(secrets=[anon_key]):
         if not project.strip() or not anon_key.strip():
             raise UsageError(t("migration.need_project_and_key"))
-        ref = bundle_core.validate_project_id(project)
-        folder = Path(tempfile.mkdtemp(prefix="mvdb-bundle-"))
-        made = bundle_core.write_bundle(folder / f"mvdb-migration-{ref}.zip", ref, anon_key.strip(), table.strip(),
-                                        old_project.strip() or None)
-        st.session_state["mig_bundle"] = {"path": str(made.path), "files": list(made.files)}
+        name, data = bundle_core.bundle_zip_bytes(project.strip(), anon_key.strip(), table.strip() or conn.table,
+                                                  old_project.strip() or None)
+        st.session_state["mig_bundle"] = {"name": name, "data": data}
 made_bundle = st.session_state.get("mig_bundle")
-if made_bundle and Path(made_bundle["path"]).exists():
-    st.success(t("migration.bundle_ready", n=len(made_bundle["files"])), icon="✅")
-    st.download_button("📦 " + t("migration.bundle_download"), data=common.file_reader(made_bundle["path"]),
-                       file_name=Path(made_bundle["path"]).name, mime="application/zip", type="primary",
+if made_bundle:
+    st.success(t("migration.bundle_ready", n=len(bundle_core.FILE_NAMES)), icon="✅")
+    st.download_button("📦 " + t("migration.bundle_download"), data=made_bundle["data"],
+                       file_name=made_bundle["name"], mime="application/zip", type="primary",
                        on_click="ignore", key="mig_bundle_download")
-    st.caption(", ".join(Path(f).name for f in made_bundle["files"]))
+    st.caption(", ".join(bundle_core.FILE_NAMES))
 with st.expander(t("migration.sql_title")):
     with common.guard(stop=False):
         st.code(bundle_core.setup_sql(table.strip() or conn.table), language="sql")
@@ -125,20 +122,22 @@ def _plan_frame(plan: Any) -> pd.DataFrame:
     })
 
 
-if st.button("🚀 " + t("migration.now_button"), type="primary", disabled=not confirmed, key="mig_run"):
+def _run(dry_run: bool) -> None:
     st.session_state.pop("mig_result", None)
     secrets = [target_secret, anon_key]
-    with st.status(t("migration.running"), expanded=True) as status:
+    label = "migration.checking" if dry_run else "migration.running"
+    with st.status(t(label), expanded=True) as status:
         bars: dict[str, Any] = {}
         ticker = common.Ticker(0.2)
         expected_rows = sum((common.store_counts(conn) or {}).values()) or 1
 
         def step(stage: str, done: int, total: int | None) -> None:
+            name = common.label_or("migration.stage_" + stage.replace(" ", "_"), stage)
             if stage not in bars:
-                bars[stage] = st.progress(0.0, text=t("migration.stage", stage=stage))
+                bars[stage] = st.progress(0.0, text=name)
             if ticker.due():
                 bars[stage].progress(min(done / max(total or expected_rows, 1), 1.0),
-                                     text=f"{t('migration.stage', stage=stage)}: {common.tr().number(done)}")
+                                     text=f"{name}: {common.tr().number(done)}")
 
         try:
             url, key = _target_url()
@@ -148,6 +147,7 @@ if st.button("🚀 " + t("migration.now_button"), type="primary", disabled=not c
                 result = migration_core.migrate(
                     source, target, backup_dir="backups", mode=None if mode_choice == "auto" else mode_choice,
                     create_table=create and target_kind == "postgresql", remap=remap, progress=step,
+                    dry_run=dry_run,
                 )
         except migration_core.ModeRequired as exc:
             status.update(label=t("migration.mode_required"), state="error", expanded=True)
@@ -160,23 +160,36 @@ if st.button("🚀 " + t("migration.now_button"), type="primary", disabled=not c
             st.stop()
         for bar in bars.values():
             bar.progress(1.0)
-        status.update(label=t("migration.done"), state="complete", expanded=False)
+        status.update(label=t("migration.checked" if dry_run else "migration.done"), state="complete",
+                      expanded=False)
     restored = result.restore
     st.session_state["mig_result"] = {
+        "dry_run": dry_run,
         "backup": str(result.backup_path),
         "rows": result.backup_rows,
         "created": result.created_table,
         "written": restored.written if restored else 0,
         "deleted": restored.deleted if restored else 0,
+        "writes": result.plan.writes,
+        "deletes": result.plan.deletes,
         "verified": bool(restored and restored.verified and result.expected == result.target),
         "digest": str(result.target) if result.target else "",
         "notes": list(result.notes),
         "plan": _plan_frame(result.plan),
     }
 
+
+b1, b2 = st.columns([1, 3])
+if b1.button("🔍 " + t("migration.check_button"), key="mig_check", help=t("migration.check_help")):
+    _run(dry_run=True)
+if b2.button("🚀 " + t("migration.now_button"), type="primary", disabled=not confirmed, key="mig_run"):
+    _run(dry_run=False)
+
 res = st.session_state.get("mig_result")
 if res:
-    if res["verified"]:
+    if res["dry_run"]:
+        st.info(t("migration.dry_run_result", writes=res["writes"], deletes=res["deletes"]), icon="🔍")
+    elif res["verified"]:
         st.success(t("migration.verified", rows=res["rows"], written=res["written"]), icon="✅")
     if res["created"]:
         st.info(t("migration.table_created"), icon="🆕")

@@ -76,6 +76,7 @@ def all_text(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts.extend(texts(getattr(at, kind)))
     parts.extend(str(e.label) for e in at.expander)
+    parts.extend(str(e.label) for e in at.status)
     return "\n".join(parts)
 
 

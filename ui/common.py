@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -98,9 +99,11 @@ def t(key: str, **values: Any) -> str:
 
 def md_escape(text: str) -> str:
     """Show text literally inside Markdown (keys like master_actress_1 would turn italic, $ into LaTeX)."""
-    for ch in "\\`*_{}[]<>()#+-.!|$~":
+    for ch in "\\`*_[]<>$~|":
         text = text.replace(ch, "\\" + ch)
-    return text
+    if text[:1] and text[0] in "#+-":
+        text = "\\" + text
+    return re.sub(r"^(\d+)([.)]) ", r"\1\\\2 ", text)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -284,12 +287,12 @@ def show_error(exc: BaseException, where: Any = None, secrets: list[str | None] 
 
 
 @contextmanager
-def guard(stop: bool = True, where: Any = None) -> Iterator[None]:
+def guard(stop: bool = True, where: Any = None, secrets: list[str | None] | None = None) -> Iterator[None]:
     """Show any failure inside as a message; then stop the page (or carry on with stop=False)."""
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - Streamlit's own stop/rerun are BaseExceptions and pass through
-        show_error(exc, where)
+        show_error(exc, where, secrets)
         if stop:
             st.stop()
 
