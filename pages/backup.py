@@ -61,13 +61,13 @@ if st.button("🚀 " + t("backup.create"), type="primary", key="create_backup"):
                 grand = sum(totals.values())
                 bar = st.progress(0.0, text=t("backup.progress", done=0, total=grand))
                 table = st.empty()
-                table.dataframe(_progress_table({}, totals), hide_index=True)
+                common.table(_progress_table({}, totals), table)
                 ticker = common.Ticker(0.25)
 
                 def step(done: int, so_far: dict[str, int]) -> None:
                     if ticker.due():
                         bar.progress(min(done / max(grand, 1), 1.0), text=t("backup.progress", done=done, total=grand))
-                        table.dataframe(_progress_table(so_far, totals), hide_index=True)
+                        common.table(_progress_table(so_far, totals), table)
 
                 result = backup(store, None, progress=step)
         except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
@@ -76,7 +76,7 @@ if st.button("🚀 " + t("backup.create"), type="primary", key="create_backup"):
             st.stop()
         meta = result.metadata
         bar.progress(1.0, text=t("backup.progress", done=meta["totalItems"], total=meta["totalItems"]))
-        table.dataframe(_progress_table(meta["categories"], meta["categories"]), hide_index=True)
+        common.table(_progress_table(meta["categories"], meta["categories"]), table)
         status.update(label=t("backup.done", rows=meta["totalItems"]), state="complete", expanded=False)
     st.session_state["last_backup"] = {"path": str(result.path), "metadata": meta, "store": conn.identity()}
 
@@ -111,9 +111,8 @@ if last and Path(last["path"]).exists():
         }
     )
     left, right = st.columns([2, 3])
-    left.dataframe(
-        df.rename(columns={"category": t("col.category"), "group": t("col.group"), "rows": t("col.rows")}),
-        hide_index=True,
+    common.table(
+        df.rename(columns={"category": t("col.category"), "group": t("col.group"), "rows": t("col.rows")}), left
     )
     right.altair_chart(charts.bar(df, "category", "rows", t("col.category"), t("col.rows")), width="stretch")
     st.info(t("backup.tips"), icon="💡")

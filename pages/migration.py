@@ -152,7 +152,7 @@ def _run(dry_run: bool) -> None:
         except migration_core.ModeRequired as exc:
             status.update(label=t("migration.mode_required"), state="error", expanded=True)
             st.warning(t("migration.mode_required_help"), icon="⚖️")
-            st.dataframe(_plan_frame(exc.plan), hide_index=True)
+            common.table(_plan_frame(exc.plan))
             st.stop()
         except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
             status.update(label=t("migration.failed"), state="error", expanded=True)
@@ -195,7 +195,7 @@ if res:
         st.info(t("migration.table_created"), icon="🆕")
     for note in res["notes"]:
         st.info(common.md_escape(note), icon="ℹ️")
-    st.dataframe(res["plan"], hide_index=True)
+    common.table(res["plan"])
     if res["digest"]:
         st.caption(t("migration.digest", digest=common.md_escape(res["digest"])))
     if Path(res["backup"]).exists():

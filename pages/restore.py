@@ -45,11 +45,15 @@ st.success(t("restore.valid", file=backup_file["name"], rows=check["total"]), ic
 st.subheader(t("restore.metadata"))
 source = meta.get("source") or {}
 where = source.get("projectId") or source.get("host") or source.get("path") or meta.get("sourceProjectId") or "—"
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("restore.meta_date"), str(meta.get("timestamp", "—"))[:19].replace("T", " "), border=True)
-c2.metric(t("restore.meta_source"), str(where), border=True)
-c3.metric(t("restore.meta_version"), check["version"] or "—", border=True)
-c4.metric(t("restore.meta_rows"), common.tr().number(check["total"]), border=True)
+if source.get("kind"):
+    where = f"{t('kind.' + source['kind'])}: {where}" + (f" ({source['table']})" if source.get("table") else "")
+stamp = str(meta.get("timestamp") or "—")[:19].replace("T", " ")
+st.markdown(
+    f"| {t('restore.meta_date')} | {t('restore.meta_source')} | {t('restore.meta_version')} | "
+    f"{t('restore.meta_rows')} |\n|---|---|---|---|\n"
+    f"| {common.md_escape(stamp)} | {common.md_escape(str(where))} | {common.md_escape(check['version'] or '—')} | "
+    f"{common.tr().number(check['total'])} |"
+)
 if check["legacy"]:
     st.info(t("restore.legacy_note"), icon="🕰️")
 if check["total"] == 0:
@@ -67,14 +71,17 @@ mode = col_a.radio(
     captions=[t("restore.mode_merge_help"), t("restore.mode_mirror_help")],
     key="restore_mode",
 )
-cats = col_b.multiselect(
-    t("restore.categories"),
-    present,
-    default=present,
-    format_func={n: f"{common.category_label(n)} ({common.tr().number(counts[n])})" for n in present}.get,
-    key="restore_categories",
-    help=t("restore.categories_help"),
-)
+every = col_b.checkbox(t("restore.all_categories", n=len(present)), value=True, key="restore_all",
+                       help=t("restore.categories_help"))
+cats = present
+if not every:
+    cats = col_b.multiselect(
+        t("restore.categories"),
+        present,
+        default=present,
+        format_func={n: f"{common.category_label(n)} ({common.tr().number(counts[n])})" for n in present}.get,
+        key="restore_categories",
+    )
 repair = col_b.checkbox(
     t("restore.legacy_repair"), value=True, key="restore_repair", help=t("restore.legacy_repair_help"),
     disabled=not check["legacy"],
@@ -107,6 +114,8 @@ fingerprint = (backup_file["file_id"], conn.identity(), mode, tuple(sorted(cats)
 def _plan_table(plan_dict: dict[str, Any]) -> pd.DataFrame:
     rows = plan_dict["categories"]
     names = [n for n in CATEGORY_NAMES if n in rows]
+    # categories where something happens first
+    names.sort(key=lambda n: not (rows[n]["added"] or rows[n]["changed"] or rows[n]["extra"]))
     return pd.DataFrame(
         {
             t("col.category"): [common.category_label(n) for n in names],
@@ -121,6 +130,7 @@ def _plan_table(plan_dict: dict[str, Any]) -> pd.DataFrame:
 # 4. The plan (a dry run): compare the file with the connected store.
 if st.button("🔍 " + t("restore.plan_button"), key="restore_plan_button"):
     st.session_state.pop("restore_result", None)
+    common.data_changed()  # the plan reads the store afresh: so does the sidebar's row count
     with st.spinner(t("restore.planning")), common.guard(), conn.open() as store:
         plan = plan_restore(BackupFile(backup_file["path"]), store, options)
     st.session_state["restore_plan"] = {"fingerprint": fingerprint, "plan": plan.as_dict(),
@@ -135,12 +145,15 @@ if planned and planned["fingerprint"] != fingerprint:
 
 if planned:
     p = planned["plan"]
-    st.subheader(t("restore.plan_title", mode=t("restore.mode_" + p["mode"])))
-    st.dataframe(_plan_table(p), hide_index=True)
+    done = result is not None and result["fingerprint"] == fingerprint
+    st.subheader(t("restore.plan_title_done" if done else "restore.plan_title", mode=t("restore.mode_" + p["mode"])))
+    plan_df = _plan_table(p)
+    common.table(plan_df, height=min(36 * (len(plan_df) + 1) + 8, 900))
     tot = p["totals"]
-    st.markdown(t("restore.plan_summary", added=tot["added"], changed=tot["changed"],
-                  unchanged=tot["unchanged"], extra=tot["extra"]))
-    if tot["extra"]:
+    if not done:
+        st.markdown(t("restore.plan_summary", added=tot["added"], changed=tot["changed"],
+                      unchanged=tot["unchanged"], extra=tot["extra"]))
+    if tot["extra"] and not done:
         st.markdown(t("restore.extra_" + p["mode"], extra=tot["extra"]))
     if p["legacyRepaired"]:
         st.markdown(t("restore.repaired", n=p["legacyRepaired"]))

@@ -64,9 +64,11 @@ def _empty_note(col: Any, df: pd.DataFrame, value: str) -> bool:
 st.subheader(t("stats.totals"))
 for col, (name, _f, s) in zip(_columns(), frames):
     col.markdown(f"**{name}**")
-    metrics = col.columns(4)
-    for m, (group, value) in zip(metrics, s.groups.items()):
-        m.metric(t("group." + group), fmt(value), border=True)
+    items = list(s.groups.items())
+    rows = [items] if len(frames) == 1 else [items[:2], items[2:]]  # 2 x 2 when side by side
+    for row in rows:
+        for m, (group, value) in zip(col.columns(len(row)), row):
+            m.metric(t("group." + group), fmt(value), border=True)
     col.caption(t("stats.size", mb=f"{s.total_bytes / 1e6:,.1f}"))
 
 # Comparison, when both are there
@@ -78,7 +80,8 @@ if len(frames) == 2:
         st.success(t("stats.same"), icon="✅")
     else:
         st.warning(t("stats.differs", n=len(changed)), icon="⚖️")
-    st.dataframe(
+    diff = sorted(diff, key=lambda r: r["difference"] == 0)  # differences first
+    common.table(
         pd.DataFrame(
             {
                 t("col.category"): [common.category_label(r["category"]) for r in diff],
@@ -86,8 +89,7 @@ if len(frames) == 2:
                 t("stats.col_backup"): [r["right"] for r in diff],
                 t("col.difference"): [r["difference"] for r in diff],
             }
-        ),
-        hide_index=True,
+        )
     )
 
 # Per category
@@ -99,10 +101,10 @@ for col, (name, f, _s) in zip(_columns(), frames):
     df["category"] = [common.category_label(n) for n in df["category"]]
     df["group"] = [t("group." + g) for g in df["group"]]
     col.altair_chart(charts.bar(df, "category", "rows", t("col.category"), t("col.rows")), width="stretch")
-    col.dataframe(
+    common.table(
         df.rename(columns={"category": t("col.category"), "group": t("col.group"), "rows": t("col.rows"),
                            "bytes": t("col.bytes")}),
-        hide_index=True,
+        col,
     )
 
 # Master data by type, favorites by type
@@ -143,9 +145,9 @@ for col, (name, f, _s) in zip(_columns(), frames):
     col.markdown(f"**{name}**")
     largest = f["largest"].copy()
     largest["category"] = [common.category_label(n) for n in largest["category"]]
-    col.dataframe(
+    common.table(
         largest[["key", "category", "bytes"]].rename(
             columns={"key": t("col.key"), "category": t("col.category"), "bytes": t("col.bytes")}
         ),
-        hide_index=True,
+        col,
     )

@@ -59,9 +59,9 @@ def test_upload_plan_restore_verify_and_snapshot(dash, tmp_path):
     at = dash.run(at)
     text = all_text(at)
     assert "is a valid backup with" in text
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Format version"] == "3.0.0"
-    assert metrics["Rows"] == f"{BackupFile(tmp_path / 'made.json').validate().total:,}"
+    about = next(m.value for m in at.markdown if "Format version" in m.value)
+    total = BackupFile(tmp_path / "made.json").validate().total
+    assert "| 3.0.0 |" in about and f"| {total:,} |" in about and "Embedded (SQLite file)" in about
     assert "restore_run" not in [b.key for b in at.button]  # nothing to confirm before the plan
 
     at.button(key="restore_plan_button").click()
@@ -182,7 +182,7 @@ def test_legacy_file_is_repaired_and_remapped(dash, tmp_path):
     _upload(at, "mvdb-backup-2024-05-01.json", orjson.dumps(legacy))
     at = dash.run(at)
     assert "format 2.0.0" in all_text(at)
-    assert {m.label: m.value for m in at.metric}["Source"] == "oldproject"
+    assert "| oldproject |" in all_text(at)
     at.text_area(key="restore_remap").input("old-user=new-user")
     at.button(key="restore_plan_button").click()
     at = dash.run(at)
@@ -209,3 +209,27 @@ def test_bad_remap_is_a_plain_message(dash, tmp_path):
     at = dash.run(at)
     assert "use OLD=NEW" in all_text(at)
     assert "restore_plan_button" not in [b.key for b in at.button]
+
+
+def test_restore_only_some_categories(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=200)
+    _change_store(dash.url)  # movies deleted, favorites changed, extra keys
+    at = _restore_page(dash)
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    at.checkbox(key="restore_all").uncheck()
+    at = dash.run(at)
+    at.multiselect(key="restore_categories").set_value(["favorites"])
+    at.radio(key="restore_mode").set_value("mirror")
+    at.button(key="restore_plan_button").click()
+    at = dash.run(at)
+    plan = at.dataframe[-1].value
+    assert list(plan["Category"]) == ["Favorites"]
+    at.checkbox(key="restore_confirm").check()
+    at = dash.run(at)
+    at.button(key="restore_run").click()
+    at = dash.run(at)
+    assert "3 rows written, 0 deleted" in all_text(at)
+    with open_store(dash.url) as store:
+        keys = dict(store.iter_rows(keys_only=True))
+    assert "zz_extra:1" in keys  # other categories untouched, even in mirror mode

@@ -14,7 +14,7 @@ def bar(df: pd.DataFrame, label: str, value: str, label_title: str, value_title:
     data = df[df[value] > 0] if len(df) else df
     order: Any = "-x" if sort_by_value else None
     base = alt.Chart(data).encode(
-        y=alt.Y(f"{label}:N", sort=order, title=label_title),
+        y=alt.Y(f"{label}:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180)),
         x=alt.X(f"{value}:Q", title=value_title),
         tooltip=[alt.Tooltip(f"{label}:N", title=label_title), alt.Tooltip(f"{value}:Q", title=value_title,
                                                                              format=",")],

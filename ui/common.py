@@ -312,6 +312,15 @@ class Ticker:
         return False
 
 
+def table(df: Any, where: Any = None, **kwargs: Any) -> None:
+    """st.dataframe with numbers grouped the browser's way (1,341 or 1.341) and no index."""
+    import pandas as pd
+
+    config = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
+              if pd.api.types.is_integer_dtype(df[c])}
+    (where or st).dataframe(df, hide_index=True, column_config=config, **kwargs)
+
+
 def category_label(name: str) -> str:
     return t(f"cat.{name}")
 

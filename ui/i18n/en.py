@@ -197,6 +197,7 @@ TEXTS: dict[str, str] = {
     "restore.mode_merge_help": "Write the backup's rows; rows that exist only in the store stay.",
     "restore.mode_mirror_help": "Make the chosen categories exactly like the backup: rows that are not in the "
                                 "backup are deleted.",
+    "restore.all_categories": "All categories in the file ({n})",
     "restore.categories": "Categories",
     "restore.categories_help": "Restore only some categories; the others are left as they are.",
     "restore.legacy_repair": "Legacy repair of master data",
@@ -210,6 +211,7 @@ TEXTS: dict[str, str] = {
     "restore.planning": "Comparing the file with the store…",
     "restore.plan_outdated": "The options changed: check again what will change.",
     "restore.plan_title": "What will change ({mode})",
+    "restore.plan_title_done": "What the restore changed ({mode})",
     "restore.plan_summary": "**{added}** rows will be added, **{changed}** changed; **{unchanged}** are already "
                             "equal; **{extra}** rows are only in the store.",
     "restore.extra_merge": "The {extra} rows that are only in the store stay untouched (merge).",

@@ -202,6 +202,7 @@ TEXTS: dict[str, str] = {
     "restore.mode_merge_help": "Tulis baris dari backup; baris yang hanya ada di penyimpanan tetap ada.",
     "restore.mode_mirror_help": "Jadikan kategori yang dipilih persis sama dengan backup: baris yang tidak ada di "
                                 "backup dihapus.",
+    "restore.all_categories": "Semua kategori dalam berkas ({n})",
     "restore.categories": "Kategori",
     "restore.categories_help": "Restore sebagian kategori saja; kategori lain dibiarkan apa adanya.",
     "restore.legacy_repair": "Perbaikan legacy untuk master data",
@@ -215,6 +216,7 @@ TEXTS: dict[str, str] = {
     "restore.planning": "Membandingkan berkas dengan penyimpanan…",
     "restore.plan_outdated": "Pilihan berubah: periksa lagi apa yang akan berubah.",
     "restore.plan_title": "Yang akan berubah ({mode})",
+    "restore.plan_title_done": "Yang diubah oleh restore ({mode})",
     "restore.plan_summary": "**{added}** baris akan ditambah, **{changed}** diubah; **{unchanged}** sudah sama; "
                             "**{extra}** baris hanya ada di penyimpanan.",
     "restore.extra_merge": "{extra} baris yang hanya ada di penyimpanan tidak disentuh (merge).",
