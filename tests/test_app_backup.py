@@ -97,3 +97,42 @@ def test_unsupported_store_url_is_a_plain_message(dash, monkeypatch):
     monkeypatch.setenv("MVDB_STORE_URL", "ftp://example.com/data")
     at = dash.run()
     assert "unsupported store" in all_text(at)
+
+
+def test_anon_key_under_rls_says_why_zero_rows(dash, monkeypatch, rest_server):
+    with open_store(rest_server.url, key=rest_server.service_key) as store:
+        store.write(list(generate(100, seed=1)), [])
+    rest_server.set_rls(True)
+    monkeypatch.setenv("MVDB_STORE_URL", rest_server.url)
+    monkeypatch.setenv("MVDB_SUPABASE_KEY", rest_server.anon_key)
+    at = dash.run()
+    text = all_text(at)
+    assert "returned **0 rows**" in text or "0 rows" in text
+    assert "anon" in text and "service" in text
+    assert "create_backup" not in [b.key for b in at.button]
+    assert rest_server.anon_key not in text + str(at.sidebar)
+
+
+def test_supabase_wrong_key_is_explained(dash, monkeypatch, rest_server):
+    monkeypatch.setenv("MVDB_STORE_URL", rest_server.url)
+    monkeypatch.setenv("MVDB_SUPABASE_KEY", "definitely-not-a-valid-key-" + "x" * 20)
+    at = dash.run()
+    text = all_text(at)
+    assert "could not be read or written" in text
+    assert "What to do" in text
+    assert "definitely-not-a-valid-key" not in text
+
+
+def test_supabase_backup_with_service_key(dash, monkeypatch, rest_server, tmp_path):
+    with open_store(rest_server.url, key=rest_server.service_key) as store:
+        store.write(list(generate(150, seed=1)), [])
+        counts = store.count()
+    monkeypatch.setenv("MVDB_STORE_URL", rest_server.url)
+    monkeypatch.setenv("MVDB_SUPABASE_KEY", rest_server.service_key)
+    at = dash.run()
+    assert "Supabase (Data API)" in all_text(at)
+    at.button(key="create_backup").click()
+    at = dash.run(at)
+    out = tmp_path / "sb.json"
+    out.write_bytes(download_bytes(at.download_button(key="download_backup")))
+    assert BackupFile(out).validate().counts == counts
