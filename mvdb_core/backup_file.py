@@ -398,6 +398,7 @@ class BackupFile:
         index = 0
         closed = False
         trusted = self._validated is not None and self._validated == _file_id(self.path)
+        pending: list[bytes] = []  # entry lines not yet hashed (hashing in batches is faster)
         with open(self.path, "rb") as f:
             f.seek(self._data_offset)
             for line in f:
@@ -420,7 +421,10 @@ class BackupFile:
                         f"invalid backup file: the file is truncated or damaged at entry {index} "
                         "(expected a comma or the end of the list)"
                     )
-                digest.update(body + b"\n")
+                pending.append(body)
+                if len(pending) >= 1024:
+                    digest.update(b"\n".join(pending) + b"\n")
+                    pending.clear()
                 if trusted:
                     # Re-reading a file this object already validated: split, don't parse the value.
                     # `,"value":` cannot occur inside the encoded key (its quotes are escaped).
@@ -451,6 +455,8 @@ class BackupFile:
         if not closed:
             where = f"after entry {index}" if index else "before the first entry"
             raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
+        if pending:
+            digest.update(b"\n".join(pending) + b"\n")
         expected = self.metadata.get("sha256")
         if expected and digest.hexdigest() != expected:
             raise InvalidBackupError(

@@ -155,25 +155,32 @@ def _restore_options(args: argparse.Namespace) -> RestoreOptions:
 def cmd_restore(args: argparse.Namespace) -> int:
     options = _restore_options(args)
     bf = BackupFile(args.file)
+    print(f"Backup {bf.path.name}: version {bf.version}, {bf.metadata.get('timestamp', 'no date')}")
     with _open(args) as store:
-        plan = plan_restore(bf, store, options)
-        print(f"Backup {bf.path.name}: version {bf.version}, {bf.metadata.get('timestamp', 'no date')}")
-        _print_plan(plan)
         if options.dry_run:
+            _print_plan(plan_restore(bf, store, options))
             print("Dry run: nothing was written.")
             return 0
-        if not plan.writes and not plan.deletes:
-            print("The target already matches the backup: nothing to write.")
-        elif not args.yes:
+
+        def confirm(plan: Plan) -> bool:
+            _print_plan(plan)
+            if args.yes:
+                return True
             if not sys.stdin.isatty():
                 raise UsageError("refusing to write without confirmation: review the plan and pass --yes")
-            answer = input(f"Write {plan.writes:,} row(s) and delete {plan.deletes:,} to {store.table}? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("Cancelled: nothing was written.")
-                return 1
+            answer = input(f"Write {plan.writes:,} row(s) and delete {plan.deletes:,} in {store.table}? [y/N] ")
+            return answer.strip().lower() in ("y", "yes")
+
         bar = Progress("restore")
-        result = restore(bf, store, options, lambda stage, done, total: bar.update(done, total, stage))
+        result = restore(bf, store, options, lambda stage, done, total: bar.update(done, total, stage), confirm)
         bar.done()
+    if result.cancelled:
+        print("Cancelled: nothing was written.")
+        return 1
+    if not result.written and not result.deleted:
+        _print_plan(result.plan)
+        print("The target already matches the backup: nothing was written; verification passed.")
+        return 0
     if result.snapshot:
         print(f"Safety snapshot of the overwritten rows: {result.snapshot}")
     print(f"Restored: {result.written:,} row(s) written, {result.deleted:,} deleted; verification passed.")

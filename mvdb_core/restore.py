@@ -97,6 +97,7 @@ class RestoreResult:
     written: int = 0
     deleted: int = 0
     verified: bool = False
+    cancelled: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,6 +112,7 @@ class Source:
         self.options = options
         self.plan = Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES))
         self._renamed: list[Row] | None = None
+        self._repair = options.legacy_repair and backup.is_legacy
 
     def in_scope(self, key: str) -> bool:
         cats = self.options.categories
@@ -119,7 +121,7 @@ class Source:
     def _transform(self, key: str, value: bytes) -> tuple[str, bytes, bool]:
         """Apply legacy repair and user remap; returns (key, value, renamed)."""
         opts = self.options
-        if opts.legacy_repair and self.backup.is_legacy and key.startswith("master_") and value[:1] == b"{":
+        if self._repair and key.startswith("master_") and value[:1] == b"{":
             value = orjson.dumps(value.decode())
             self.plan.repaired += 1
         if not opts.remap:
@@ -179,8 +181,12 @@ class Source:
         self.plan.repaired = 0
         self.plan.user_rewrites = 0
         self.plan.remapped = []
-        main = self._main()
-        yield from heapq.merge(main, self._renamed or [])
+        if self._renamed:
+            yield from heapq.merge(self._main(), self._renamed)
+        elif not self._repair and not self.options.remap and self.options.categories is None:
+            yield from self.backup.entries()  # nothing to filter or transform: the hot path
+        else:
+            yield from self._main()
 
     def _main(self) -> Iterator[Row]:
         for key, value in self.backup.entries():
@@ -248,8 +254,13 @@ def restore(
     store: Store,
     options: RestoreOptions,
     progress: RestoreProgress | None = None,
+    confirm: Callable[[Plan], bool] | None = None,
 ) -> RestoreResult:
-    """Plan (validating fully), snapshot what will be overwritten, write, verify. Dry run stops after the plan."""
+    """Plan (validating fully), snapshot what will be overwritten, write, verify.
+
+    A dry run stops after the plan. `confirm` sees the plan before the first write and can
+    cancel (the result then has `cancelled` set and nothing was written).
+    """
     if options.dry_run:
         return RestoreResult(plan_restore(backup, store, options))
     check_target_writable(store)
@@ -283,6 +294,9 @@ def restore(
                 progress("plan", done, None)
         snapshot.add(batch)
         plan = source.plan
+        if confirm is not None and (plan.writes or deletes) and not confirm(plan):
+            snapshot.abort()
+            return RestoreResult(plan, cancelled=True)
         snapshot_file = snapshot.commit() and snap_path if snapshot.total else None
         if snapshot_file is None:
             snapshot.abort()
