@@ -148,7 +148,7 @@ if planned:
     done = result is not None and result["fingerprint"] == fingerprint
     st.subheader(t("restore.plan_title_done" if done else "restore.plan_title", mode=t("restore.mode_" + p["mode"])))
     plan_df = _plan_table(p)
-    common.table(plan_df, height=min(36 * (len(plan_df) + 1) + 8, 900))
+    common.table(plan_df)
     tot = p["totals"]
     if not done:
         st.markdown(t("restore.plan_summary", added=tot["added"], changed=tot["changed"],

@@ -20,7 +20,7 @@ def bar(df: pd.DataFrame, label: str, value: str, label_title: str, value_title:
                                                                              format=",")],
     )
     chart = base.mark_bar() + base.mark_text(align="left", dx=3).encode(text=alt.Text(f"{value}:Q", format=","))
-    return chart.properties(height=height or max(60, 24 * max(len(data), 1)))
+    return chart.properties(height=height or alt.Step(22))  # 22 px per bar, however many bars
 
 
 def years(df: pd.DataFrame, year_title: str, value_title: str, series_names: dict[str, str]) -> alt.Chart:

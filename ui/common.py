@@ -318,6 +318,7 @@ def table(df: Any, where: Any = None, **kwargs: Any) -> None:
 
     config = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
               if pd.api.types.is_integer_dtype(df[c])}
+    kwargs.setdefault("height", min(35 * (len(df) + 1) + 3, 900))  # every row visible, up to ~25
     (where or st).dataframe(df, hide_index=True, column_config=config, **kwargs)
 
 
