@@ -183,13 +183,23 @@ if planned:
                             bars[stage].progress(min(done / max(whole, 1), 1.0),
                                                  text=f"{t('restore.stage_' + stage)}: {common.tr().number(done)}")
 
+                    def as_checked(plan: Any) -> bool:
+                        """Write only what the admin confirmed: the store must not have changed since."""
+                        return plan.as_dict()["categories"] == planned["plan"]["categories"]
+
                     try:
                         with conn.open() as store:
-                            outcome = restore(BackupFile(backup_file["path"]), store, options, step)
+                            outcome = restore(BackupFile(backup_file["path"]), store, options, step, as_checked)
                     except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
                         common.data_changed()
                         status.update(label=t("restore.failed"), state="error", expanded=True)
                         common.show_error(exc)
+                        st.stop()
+                    if outcome.cancelled:
+                        common.data_changed()
+                        st.session_state.pop("restore_plan", None)
+                        status.update(label=t("restore.changed_since_plan"), state="error", expanded=True)
+                        st.warning(t("restore.changed_since_plan_help"), icon="🔁")
                         st.stop()
                     for stage, bar in bars.items():
                         bar.progress(1.0, text=t("restore.stage_" + stage) + " ✅")

@@ -233,3 +233,26 @@ def test_restore_only_some_categories(dash, tmp_path):
     with open_store(dash.url) as store:
         keys = dict(store.iter_rows(keys_only=True))
     assert "zz_extra:1" in keys  # other categories untouched, even in mirror mode
+
+
+def test_store_changed_after_the_check_writes_nothing(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=150)
+    _change_store(dash.url)
+    at = _restore_page(dash)
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    at.button(key="restore_plan_button").click()
+    at = dash.run(at)
+    at.checkbox(key="restore_confirm").check()
+    at = dash.run(at)
+    with open_store(dash.url) as store:  # another change after the admin looked at the plan
+        victim = next(k for k, _ in store.iter_rows(keys_only=True) if k.startswith("movie:"))
+        store.write([], [victim])
+        before = dict(store.iter_rows())
+    at.button(key="restore_run").click()
+    at = dash.run(at)
+    text = all_text(at)
+    assert "changed since you checked" in text
+    assert "Verification passed" not in text
+    with open_store(dash.url) as store:
+        assert dict(store.iter_rows()) == before  # nothing written

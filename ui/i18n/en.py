@@ -227,6 +227,9 @@ TEXTS: dict[str, str] = {
     "restore.stage_plan": "Checking and saving the safety snapshot",
     "restore.stage_write": "Writing",
     "restore.stage_verify": "Verifying",
+    "restore.changed_since_plan": "The store changed since you checked: nothing was written",
+    "restore.changed_since_plan_help": "Someone or something changed the store after you checked what will change. "
+                                       "Nothing was written. Check again, then confirm the new plan.",
     "restore.failed": "The restore failed",
     "restore.done": "Restore complete and verified",
     "restore.verified": "Restore complete: {written} rows written, {deleted} deleted. **Verification passed**: "

@@ -233,6 +233,9 @@ TEXTS: dict[str, str] = {
     "restore.stage_plan": "Memeriksa dan menyimpan snapshot pengaman",
     "restore.stage_write": "Menulis",
     "restore.stage_verify": "Memverifikasi",
+    "restore.changed_since_plan": "Penyimpanan berubah sejak Anda memeriksa: tidak ada yang ditulis",
+    "restore.changed_since_plan_help": "Ada yang mengubah penyimpanan setelah Anda memeriksa apa yang akan berubah. "
+                                       "Tidak ada yang ditulis. Periksa lagi, lalu konfirmasi rencana yang baru.",
     "restore.failed": "Restore gagal",
     "restore.done": "Restore selesai dan terverifikasi",
     "restore.verified": "Restore selesai: {written} baris ditulis, {deleted} dihapus. **Verifikasi berhasil**: "
