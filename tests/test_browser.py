@@ -61,9 +61,9 @@ def server(tmp_path_factory):
     work = tmp_path_factory.mktemp("dashboard")
     (work / ".streamlit").mkdir()
     shutil.copy(ROOT / ".streamlit" / "config.toml", work / ".streamlit" / "config.toml")  # the shipped config
-    store_url = f"sqlite://{work}/store.sqlite3"
+    store_url = f"sqlite://{work}/data/mvdb.sqlite3"  # the same file the app sees as data/mvdb.sqlite3
     env = {k: v for k, v in os.environ.items() if not k.startswith("MVDB_")}
-    env.update(MVDB_STORE_URL=store_url, MVDB_ADMIN_PASSWORD_HASH=auth.hash_password(PASSWORD),
+    env.update(MVDB_STORE_URL="sqlite://data/mvdb.sqlite3", MVDB_ADMIN_PASSWORD_HASH=auth.hash_password(PASSWORD),
                PYTHONPATH=str(ROOT))
     port = _free_port()
     log = open(work / "streamlit.log", "wb")  # noqa: SIM115 - closed below
