@@ -95,3 +95,5 @@ def open_mode_banner() -> None:
     """No password configured and the browser is on this machine: say so, and how to set one."""
     with st.expander(t("login.open_banner"), icon="⚠️"):
         st.markdown(t("login.how_to_set", command=SETUP_COMMAND))
+        if not auth.server_is_loopback_only(st.get_option("server.address")):
+            st.warning(t("login.open_exposed"))

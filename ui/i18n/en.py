@@ -30,6 +30,8 @@ TEXTS: dict[str, str] = {
                         "(`http://127.0.0.1:8501`, set by `server.address` in `.streamlit/config.toml`).",
     "login.open_banner": "No admin password is set: this dashboard is only available on this computer. "
                          "Click here to see how to set one.",
+    "login.open_exposed": "This server also listens on other network addresses (`server.address` is not "
+                          "127.0.0.1). Visitors from other computers see nothing until a password is set.",
     # -- sidebar --------------------------------------------------------------------------------
     "sidebar.language": "Language",
     "sidebar.store": "Connected store",

@@ -30,6 +30,8 @@ TEXTS: dict[str, str] = {
                         "(`http://127.0.0.1:8501`, diatur oleh `server.address` di `.streamlit/config.toml`).",
     "login.open_banner": "Belum ada kata sandi admin: dasbor ini hanya bisa dibuka di komputer ini. "
                          "Klik di sini untuk melihat cara mengaturnya.",
+    "login.open_exposed": "Server ini juga mendengarkan alamat jaringan lain (`server.address` bukan 127.0.0.1). "
+                          "Pengunjung dari komputer lain tidak melihat apa pun sampai kata sandi diatur.",
     # -- sidebar --------------------------------------------------------------------------------
     "sidebar.language": "Bahasa",
     "sidebar.store": "Penyimpanan terhubung",
