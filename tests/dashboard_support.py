@@ -9,7 +9,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from ui import auth
+from ui import auth, common
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -43,6 +43,7 @@ def make_dash(tmp_path, monkeypatch):
     url = f"sqlite://{tmp_path}/store.sqlite3"
     monkeypatch.setenv("MVDB_STORE_URL", url)
     monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingMediaFileManager)
+    monkeypatch.setattr(common, "UPLOAD_DIR", tmp_path / "uploads")  # uploads end with the test
     RecordingMediaFileManager.instances.clear()
     auth.THROTTLE.reset()
     st.cache_data.clear()
