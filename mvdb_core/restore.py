@@ -263,7 +263,6 @@ def restore(
     """
     if options.dry_run:
         return RestoreResult(plan_restore(backup, store, options))
-    check_target_writable(store)
     source = Source(backup, options)
     flags = bytearray()
     deletes: list[str] = []
@@ -297,6 +296,8 @@ def restore(
         if confirm is not None and (plan.writes or deletes) and not confirm(plan):
             snapshot.abort()
             return RestoreResult(plan, cancelled=True)
+        if plan.writes or deletes:
+            check_target_writable(store)  # only now: a file that fails validation creates nothing
         snapshot_file = snapshot.commit() and snap_path if snapshot.total else None
         if snapshot_file is None:
             snapshot.abort()
