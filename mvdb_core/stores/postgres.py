@@ -135,17 +135,20 @@ class PostgresStore(Store):
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 order = self._key_order(conn)
                 cols = sql.SQL("key, ''::bytea") if keys_only else sql.SQL("key, value")
-                first = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT %s").format(cols, self._ident, order)
-                nxt = sql.SQL("SELECT {} FROM {} WHERE {} > %s ORDER BY {} LIMIT %s").format(
-                    cols, self._ident, order, order
+                # Not prepared, LIMIT inlined: a cached generic plan made while the table looked
+                # empty (right after a bulk load) can stick to a sequential scan per page.
+                limit = sql.Literal(int(page_size))
+                first = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(cols, self._ident, order, limit)
+                nxt = sql.SQL("SELECT {} FROM {} WHERE {} > %s ORDER BY {} LIMIT {}").format(
+                    cols, self._ident, order, order, limit
                 )
                 last: str | None = None
                 with conn.cursor() as cur:
                     while True:
                         if last is None:
-                            cur.execute(first, (page_size,), prepare=True)
+                            cur.execute(first, prepare=False)
                         else:
-                            cur.execute(nxt, (last, page_size), prepare=True)
+                            cur.execute(nxt, (last,), prepare=False)
                         page = cur.fetchall()
                         if not page:
                             return
@@ -178,11 +181,11 @@ class PostgresStore(Store):
                 try:
                     with conn.transaction():
                         # Fast path: straight COPY; fails on the first existing key.
-                        self._copy(conn, self._ident, upserts, progress)
+                        written = self._copy(conn, self._ident, upserts, progress)
                 except psycopg.errors.UniqueViolation:
                     conn.execute("CREATE TEMP TABLE IF NOT EXISTS mvdb_restore (key text, value jsonb) ON COMMIT DROP")
                     conn.execute("TRUNCATE mvdb_restore")
-                    self._copy(conn, sql.Identifier("mvdb_restore"), upserts, progress)
+                    written = self._copy(conn, sql.Identifier("mvdb_restore"), upserts, progress)
                     conn.execute(
                         sql.SQL(
                             "INSERT INTO {} (key, value) SELECT key, value FROM mvdb_restore "
@@ -200,20 +203,27 @@ class PostgresStore(Store):
                     self._delete(conn, batch)
         except psycopg.Error as exc:
             raise self._error("writing to the table failed, nothing was changed", exc) from None
+        if written >= 10_000:
+            # Fresh statistics after a bulk load keep the planner on the index (reads, the app).
+            try:
+                conn.execute(sql.SQL("ANALYZE {}").format(self._ident))
+            except psycopg.Error:
+                pass  # not the owner: autovacuum will do it
 
     def _copy(
         self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None
-    ) -> None:
+    ) -> int:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
         with conn.cursor() as cur, cur.copy(stmt) as copy:
             buf: list[bytes] = []
             size = 0
-            n = 0
+            n = total = 0
             for key, value in rows:
                 line = b"".join((_escape_copy(key.encode()), b"\t", _escape_copy(value), b"\n"))
                 buf.append(line)
                 size += len(line)
                 n += 1
+                total += 1
                 if size >= 1 << 20:
                     copy.write(b"".join(buf))
                     buf, size = [], 0
@@ -224,6 +234,7 @@ class PostgresStore(Store):
                 copy.write(b"".join(buf))
             if progress and n:
                 progress(n)
+        return total
 
     def _delete(self, conn: psycopg.Connection, keys: list[str]) -> None:
         conn.execute(sql.SQL("DELETE FROM {} WHERE key = ANY(%s)").format(self._ident), (keys,))
