@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from .backup_file import BackupFile
+from .jsonvalue import has_long_number
 from .stores.base import Row, Store
 
 _SORT = orjson.OPT_SORT_KEYS
@@ -37,9 +38,6 @@ class Digest:
         return f"{self.sha256[:16]}… ({self.rows:,} rows)"
 
 
-# A run of 16+ digits may be a number a double cannot hold exactly (checked without a regex: faster).
-_DIGITS_ONLY = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
-_LONG_RUN = b"0" * 16
 
 
 def _parse_int(text: str) -> Any:
@@ -101,7 +99,7 @@ def _fix_floats(doc: Any) -> Any:
 
 def canonical(value: bytes) -> bytes:
     """One compact spelling of a JSON text's value (sorted keys, canonical numbers)."""
-    if _LONG_RUN not in value.translate(_DIGITS_ONLY):
+    if not has_long_number(value):
         # Doubles hold every number of up to 15 significant digits exactly.
         return orjson.dumps(_fix_floats(orjson.loads(value)), option=_SORT)
     doc = json.loads(value, parse_float=Decimal, parse_int=_parse_int)

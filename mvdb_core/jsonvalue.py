@@ -18,7 +18,7 @@ _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _SIXTEEN_DIGITS = b"0" * 16
 
 
-def _has_long_number(text: bytes) -> bool:
+def has_long_number(text: bytes) -> bool:
     """16+ digits in a row somewhere (beyond a double's exact range); a C-speed scan, no regex."""
     return _SIXTEEN_DIGITS in text.translate(_DIGITS_TO_ZERO)
 
@@ -91,11 +91,11 @@ def same_text(a: bytes, b: bytes) -> bool:
     else:
         # Fast path, all in C: the same canonical text means the same value.
         if orjson.dumps(va, option=orjson.OPT_SORT_KEYS) == orjson.dumps(vb, option=orjson.OPT_SORT_KEYS):
-            if not (_has_long_number(a) or _has_long_number(b)):
+            if not (has_long_number(a) or has_long_number(b)):
                 return True
     if not equal(va, vb):
         return False
-    if _has_long_number(a) or _has_long_number(b):
+    if has_long_number(a) or has_long_number(b):
         # orjson reads long integers as doubles; confirm exactly.
         return equal(json.loads(a, parse_float=Decimal), json.loads(b, parse_float=Decimal))
     return True

@@ -27,7 +27,16 @@ from .backup_file import BackupFile
 from .bundle import setup_sql
 from .digest import Digest, DigestBuilder, digest_rows, store_digest
 from .errors import StoreError, UsageError, VerificationError
-from .restore import Plan, RestoreOptions, RestoreResult, Source, _merge_join, plan_restore, restore
+from .restore import (
+    Plan,
+    RestoreOptions,
+    RestoreResult,
+    Source,
+    _merge_join,
+    plan_restore,
+    restore,
+    stage_progress,
+)
 from .stores.base import Row, Store
 
 MigrationProgress = Callable[[str, int, int | None], None]
@@ -59,19 +68,6 @@ class MigrationResult:
     @property
     def source_changed(self) -> bool:
         return self.source_now is not None and self.backup_digest is not None and self.source_now != self.backup_digest
-
-
-def _stage(progress: MigrationProgress | None, stage: str, total: int | None) -> Callable[[int], None] | None:
-    if progress is None:
-        return None
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        progress(stage, done, total)
-
-    return step
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,7 +155,7 @@ def migrate(
 
     # 1. The backup file of the source.
     backup_dir.mkdir(parents=True, exist_ok=True)
-    step = _stage(progress, "backup", None)
+    step = stage_progress(progress, "backup", None)
     done = 0
 
     def on_page(n: int, _counts: dict[str, int]) -> None:
@@ -215,12 +211,12 @@ def migrate(
     result.restore = restore(bf, target, options, progress)
 
     # 5. Digests.
-    result.expected, result.target = verify_by_digest(bf, target, options, _stage(progress, "digest", None))
+    result.expected, result.target = verify_by_digest(bf, target, options, stage_progress(progress, "digest", None))
     if recheck_source:
         # Without a remap the rows restored are the backup's own rows (a fresh 3.0.0 file needs no
         # legacy repair): their digest is the expected one.
         result.backup_digest = result.expected if not options.remap else digest_rows(bf.entries())
-        result.source_now = store_digest(source, _stage(progress, "source digest", None))
+        result.source_now = store_digest(source, stage_progress(progress, "source digest", None))
         if result.source_changed:
             result.notes.append(
                 "the source changed while it was being migrated (its digest no longer matches the backup): "

@@ -303,9 +303,9 @@ def restore(
             snapshot.abort()
     result = RestoreResult(plan, snapshot_file)
     if plan.writes or deletes:
-        store.write(_flagged(source, flags), deletes, _stage(progress, "write", plan.writes))
+        store.write(_flagged(source, flags), deletes, stage_progress(progress, "write", plan.writes))
     result.written, result.deleted = plan.writes, len(deletes)
-    verify_restore(backup, store, options, _stage(progress, "verify", None))
+    verify_restore(backup, store, options, stage_progress(progress, "verify", None))
     result.verified = True
     return result
 
@@ -326,7 +326,8 @@ class _Flagged:
                 yield row
 
 
-def _stage(progress: RestoreProgress | None, stage: str, total: int | None) -> Callable[[int], None] | None:
+def stage_progress(progress: RestoreProgress | None, stage: str, total: int | None) -> Callable[[int], None] | None:
+    """Turn a (stage, done, total) callback into the increment callback the stores call."""
     if progress is None:
         return None
     done = 0
