@@ -33,7 +33,7 @@ import orjson
 from . import __version__
 from .categories import CATEGORY_NAMES, categorize, empty_counts
 from .errors import InvalidBackupError, UsageError
-from .jsonvalue import dumps, loads
+from .jsonvalue import compact, dumps, loads
 from .stores.base import Row
 
 FORMAT = "mvdb-backup"
@@ -293,6 +293,7 @@ class BackupFile:
         self.metadata: dict[str, Any]
         self._legacy: list[tuple[str, Any, int]] | None = None  # (key, value, position in the file)
         self._validated: tuple[int, int, int] | None = None  # file identity after a full, valid read
+        self._canonical = False  # every entry line in the writer's exact form (see _stream_trusted)
         self._data_offset = 0
         with open(self.path, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
@@ -387,6 +388,9 @@ class BackupFile:
                 counts[categorize(key)] += 1
                 total += 1
                 yield key, raw
+        elif self._canonical and self._validated == _file_id(self.path):
+            yield from self._stream_trusted()
+            return
         else:
             total = yield from self._stream(counts)
         self._check_totals(total, counts)
@@ -397,7 +401,7 @@ class BackupFile:
         last: str | None = None
         index = 0
         closed = False
-        trusted = self._validated is not None and self._validated == _file_id(self.path)
+        canonical = True
         pending: list[bytes] = []  # entry lines not yet hashed (hashing in batches is faster)
         with open(self.path, "rb") as f:
             f.seek(self._data_offset)
@@ -425,15 +429,6 @@ class BackupFile:
                 if len(pending) >= 1024:
                     digest.update(b"\n".join(pending) + b"\n")
                     pending.clear()
-                if trusted:
-                    # Re-reading a file this object already validated: split, don't parse the value.
-                    # `,"value":` cannot occur inside the encoded key (its quotes are escaped).
-                    pos = body.find(b',"value":')
-                    if pos > 7 and body.startswith(b'{"key":"'):
-                        key = orjson.loads(body[7:pos])
-                        counts[categorize(key)] += 1
-                        yield key, body[pos + 9 : -1]
-                        continue
                 try:
                     entry = loads(body)
                 except ValueError as exc:
@@ -446,9 +441,10 @@ class BackupFile:
                 last = key
                 prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
                 if body.startswith(prefix):
-                    raw = body[len(prefix) : -1]
+                    raw = compact(body[len(prefix) : -1])
                 else:
                     raw = dumps(value)
+                    canonical = False
                 _check_nul(index, key, raw)
                 counts[categorize(key)] += 1
                 yield key, raw
@@ -457,13 +453,43 @@ class BackupFile:
             raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
         if pending:
             digest.update(b"\n".join(pending) + b"\n")
+        self._check_digest(digest)
+        self._canonical = canonical
+        return index
+
+    def _check_digest(self, digest: Any) -> None:
         expected = self.metadata.get("sha256")
         if expected and digest.hexdigest() != expected:
             raise InvalidBackupError(
                 "invalid backup file: sha256 digest mismatch: the entries were changed after the backup was "
                 f"written (expected {expected[:12]}…, found {digest.hexdigest()[:12]}…)"
             )
-        return index
+
+    def _stream_trusted(self) -> Iterator[Row]:
+        """Re-read a file this object already validated: split lines, don't parse values.
+
+        Every line is in the writer's exact form `{"key":K,"value":V}`, and `,"value":` cannot
+        occur inside the encoded key (its quotes are escaped). The digest is still checked.
+        """
+        digest = hashlib.sha256()
+        pending: list[bytes] = []
+        with open(self.path, "rb") as f:
+            f.seek(self._data_offset)
+            for line in f:
+                body = line.rstrip(b"\r\n")
+                if body == b"]}":
+                    break
+                if body[-1:] == b",":
+                    body = body[:-1]
+                pending.append(body)
+                if len(pending) >= 1024:
+                    digest.update(b"\n".join(pending) + b"\n")
+                    pending.clear()
+                pos = body.find(b',"value":')
+                yield orjson.loads(body[7:pos]), compact(body[pos + 9 : -1])
+        if pending:
+            digest.update(b"\n".join(pending) + b"\n")
+        self._check_digest(digest)
 
     def _check_totals(self, total: int, counts: dict[str, int]) -> None:
         meta = self.metadata

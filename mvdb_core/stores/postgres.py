@@ -7,6 +7,7 @@ pages; values come back as the server's JSON text, untouched. Writes use COPY in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,29 @@ def _escape_copy(data: bytes) -> bytes:
     if b"\n" in data or b"\r" in data or b"\t" in data:
         data = data.replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
     return data
+
+
+_COPY_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
+_COPY_CHARS = {b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
+
+
+def _unescape_copy(field: bytes) -> bytes:
+    """Undo COPY text-format escaping (backslash sequences)."""
+    return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), field)
+
+
+def _copy_row(line: bytes) -> Row:
+    key, _, value = line.partition(b"\t")
+    if b"\\" in key:
+        key = _unescape_copy(key)
+    if b"\\" in value:
+        # jsonb text never holds raw control characters: the only escape COPY adds is \\.
+        value = value.replace(b"\\\\", b"\\")
+    return key.decode(), value
+
+
+def _key_only(line: bytes) -> Row:
+    return (_unescape_copy(line) if b"\\" in line else line).decode(), b""
 
 
 class PostgresStore(Store):
@@ -129,31 +153,33 @@ class PostgresStore(Store):
 
     # -- reading -----------------------------------------------------------------------------
     def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
+        """One ordered COPY in a REPEATABLE READ snapshot, cut into pages.
+
+        A single ordered stream (like pg_dump) instead of one keyset query per page: no planning
+        per page, and no page can fall back to a full scan when the statistics are stale.
+        """
         conn = self._require_table()
         try:
             with conn.transaction():
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                conn.execute("SET LOCAL enable_sort = off")  # walk the primary key index when it has the order
                 order = self._key_order(conn)
-                cols = sql.SQL("key, ''::bytea") if keys_only else sql.SQL("key, value")
-                # Not prepared, LIMIT inlined: a cached generic plan made while the table looked
-                # empty (right after a bulk load) can stick to a sequential scan per page.
-                limit = sql.Literal(int(page_size))
-                first = sql.SQL("SELECT {} FROM {} ORDER BY {} LIMIT {}").format(cols, self._ident, order, limit)
-                nxt = sql.SQL("SELECT {} FROM {} WHERE {} > %s ORDER BY {} LIMIT {}").format(
-                    cols, self._ident, order, order, limit
-                )
-                last: str | None = None
-                with conn.cursor() as cur:
-                    while True:
-                        if last is None:
-                            cur.execute(first, prepare=False)
-                        else:
-                            cur.execute(nxt, (last,), prepare=False)
-                        page = cur.fetchall()
-                        if not page:
-                            return
+                cols = sql.SQL("key") if keys_only else sql.SQL("key, value")
+                stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT").format(cols, self._ident, order)
+                with conn.cursor() as cur, cur.copy(stmt) as copy:
+                    page: list[Row] = []
+                    rest = b""
+                    for data in copy:
+                        chunk = rest + bytes(data) if rest else bytes(data)
+                        lines = chunk.split(b"\n")
+                        rest = lines.pop()
+                        for line in lines:
+                            page.append(_key_only(line) if keys_only else _copy_row(line))
+                        if len(page) >= page_size:
+                            yield page
+                            page = []
+                    if page:
                         yield page
-                        last = page[-1][0]
         except psycopg.Error as exc:
             raise self._error("reading the table failed", exc) from None
 
@@ -215,23 +241,26 @@ class PostgresStore(Store):
     ) -> int:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
         with conn.cursor() as cur, cur.copy(stmt) as copy:
-            buf: list[bytes] = []
-            size = 0
+            parts: list[bytes] = []
             n = total = 0
             for key, value in rows:
-                line = b"".join((_escape_copy(key.encode()), b"\t", _escape_copy(value), b"\n"))
-                buf.append(line)
-                size += len(line)
+                k = key.encode()
+                if b"\\" in k or b"\t" in k or b"\n" in k or b"\r" in k:
+                    k = _escape_copy(k)
+                if b"\\" in value or b"\t" in value:  # values are one line: only these need escaping
+                    value = _escape_copy(value)
+                parts += (k, b"\t", value, b"\n")
                 n += 1
-                total += 1
-                if size >= 1 << 20:
-                    copy.write(b"".join(buf))
-                    buf, size = [], 0
+                if n >= 2000:
+                    copy.write(b"".join(parts))
+                    parts.clear()
+                    total += n
                     if progress:
                         progress(n)
                     n = 0
-            if buf:
-                copy.write(b"".join(buf))
+            if parts:
+                copy.write(b"".join(parts))
+            total += n
             if progress and n:
                 progress(n)
         return total
