@@ -10,8 +10,8 @@ Layout written (see docs/backup-format.md):
     ]}
 
 Metadata comes first but is only known at the end, so its line is reserved with spaces and
-filled in last. `sha256` covers the entry lines exactly as written (each line without its
-separating comma, followed by "\\n"), so any change to an entry, its order or the number of
+filled in last. `sha256` covers the entry lines exactly as written (the bytes from the first
+entry line to the newline of the last), so any change to an entry, its order or the number of
 entries is detected. Files are written to a temp name and linked into place at the end.
 """
 
@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from . import __version__
-from .categories import CATEGORY_NAMES, categorize, empty_counts
+from .categories import CATEGORY_NAMES, categorize, categorizer, empty_counts
 from .errors import InvalidBackupError, UsageError
 from .jsonvalue import compact, dumps, loads
 from .stores.base import Row
@@ -90,6 +90,7 @@ class BackupWriter:
         self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         self._f: BinaryIO | None = None
         self._last: str | None = None
+        self._categorize = categorizer()
 
     def __enter__(self) -> BackupWriter:
         self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
@@ -106,20 +107,29 @@ class BackupWriter:
             return
         assert self._f is not None
         counts = self.counts
+        categorize_ = self._categorize
+        dumps_key = orjson.dumps
         lines = []
         last = self._last
         for key, value in rows:
             if last is not None and key <= last:
                 raise ValueError(f"rows out of order at key {key!r}")
             last = key
-            counts[categorize(key)] += 1
-            lines.append(b'{"key":' + orjson.dumps(key) + b',"value":' + value + b"}")
+            counts[categorize_(key)] += 1
+            lines.append(b'{"key":%b,"value":%b}' % (dumps_key(key), value))
         self._last = last
-        self._hash.update(b"\n".join(lines) + b"\n")
+        chunk = b",\n".join(lines)
         if self.total:
-            self._f.write(b",\n")
-        self._f.write(b",\n".join(lines))
+            chunk = b",\n" + chunk
+        self._hash.update(chunk)  # the digest covers the entry lines exactly as written
+        self._f.write(chunk)
         self.total += len(lines)
+
+    def _section_digest(self) -> str:
+        digest = self._hash.copy()
+        if self.total:
+            digest.update(b"\n")  # the last entry line's newline
+        return digest.hexdigest()
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -132,7 +142,7 @@ class BackupWriter:
             "totalItems": self.total,
             "categories": self.counts,
             "selectedCategories": self.selected,
-            "sha256": self._hash.hexdigest(),
+            "sha256": self._section_digest(),
         }
 
     def commit(self) -> dict[str, Any]:
@@ -402,6 +412,7 @@ class BackupFile:
         index = 0
         closed = False
         canonical = True
+        categorize_ = categorizer()
         pending: list[bytes] = []  # entry lines not yet hashed (hashing in batches is faster)
         with open(self.path, "rb") as f:
             f.seek(self._data_offset)
@@ -425,9 +436,9 @@ class BackupFile:
                         f"invalid backup file: the file is truncated or damaged at entry {index} "
                         "(expected a comma or the end of the list)"
                     )
-                pending.append(body)
+                pending.append(line)
                 if len(pending) >= 1024:
-                    digest.update(b"\n".join(pending) + b"\n")
+                    digest.update(b"".join(pending))
                     pending.clear()
                 try:
                     entry = loads(body)
@@ -446,13 +457,13 @@ class BackupFile:
                     raw = dumps(value)
                     canonical = False
                 _check_nul(index, key, raw)
-                counts[categorize(key)] += 1
+                counts[categorize_(key)] += 1
                 yield key, raw
         if not closed:
             where = f"after entry {index}" if index else "before the first entry"
             raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
         if pending:
-            digest.update(b"\n".join(pending) + b"\n")
+            digest.update(b"".join(pending))
         self._check_digest(digest)
         self._canonical = canonical
         return index
@@ -481,14 +492,14 @@ class BackupFile:
                     break
                 if body[-1:] == b",":
                     body = body[:-1]
-                pending.append(body)
+                pending.append(line)
                 if len(pending) >= 1024:
-                    digest.update(b"\n".join(pending) + b"\n")
+                    digest.update(b"".join(pending))
                     pending.clear()
                 pos = body.find(b',"value":')
                 yield orjson.loads(body[7:pos]), compact(body[pos + 9 : -1])
         if pending:
-            digest.update(b"\n".join(pending) + b"\n")
+            digest.update(b"".join(pending))
         self._check_digest(digest)
 
     def _check_totals(self, total: int, counts: dict[str, int]) -> None:

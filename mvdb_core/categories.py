@@ -7,6 +7,7 @@ key belongs to exactly one category and unknown keys land in `other` and are bac
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MASTER_TYPES: dict[str, str] = {
@@ -65,6 +66,31 @@ def categorize(key: str) -> str:
         return name
     m = _PREFIX_RE.match(key)
     return _PREFIX[m.group()] if m else "other"
+
+
+def categorizer() -> Callable[[str], str]:
+    """`categorize` with a memory of the last prefix: sorted keys come in runs of one category.
+
+    Correct because no category prefix is a prefix of another, and no exact key starts with a prefix.
+    """
+    last_prefix = "\x00"  # no key starts with NUL
+    last_name = ""
+
+    def fast(key: str) -> str:
+        nonlocal last_prefix, last_name
+        if key.startswith(last_prefix):
+            return last_name
+        name = _EXACT.get(key)
+        if name is not None:
+            return name
+        m = _PREFIX_RE.match(key)
+        if m is None:
+            return "other"
+        last_prefix = m.group()
+        last_name = _PREFIX[last_prefix]
+        return last_name
+
+    return fast
 
 
 def empty_counts() -> dict[str, int]:

@@ -84,7 +84,8 @@ class Layout3:
                 continue
             if isinstance(key, str):
                 counts[categorize(key)] += 1
-        digest = hashlib.sha256(b"".join(line + b"\n" for line in self.lines)).hexdigest()
+        section = b",\n".join(self.lines) + b"\n" if self.lines else b""
+        digest = hashlib.sha256(section).hexdigest()
         self.meta = {**self.meta, "sha256": digest, "totalItems": len(self.lines), "categories": counts}
         return self
 

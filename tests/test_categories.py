@@ -76,3 +76,22 @@ def test_sql_case_agrees_with_categorize(tmp_path):
     conn.executemany("insert into t values (?)", [(k,) for k in keys])
     got = dict(conn.execute(f"select key, {sql_case()} from t").fetchall())
     assert got == {k: categorize(k) for k in keys}
+
+
+def test_categorizer_agrees_with_categorize_on_sorted_keys():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from mvdb_core.categories import _PREFIX, categorizer
+
+    prefixes = list(_PREFIX)
+    # the cache relies on this: no category prefix is a prefix of another
+    assert not [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
+
+    @given(st.lists(st.builds(lambda p, s: p + s, st.sampled_from(prefixes + ["", "settings", "movie_type_colors"]),
+                              st.text(max_size=6))))
+    def check(keys):
+        fast = categorizer()
+        assert [fast(k) for k in sorted(keys)] == [categorize(k) for k in sorted(keys)]
+
+    check()
