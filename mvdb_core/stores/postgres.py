@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
 from psycopg.adapt import Loader
 
 from ..categories import categorize, empty_counts, sql_case
@@ -60,6 +60,36 @@ def _copy_row(line: bytes) -> Row:
 
 def _key_only(line: bytes) -> Row:
     return (_unescape_copy(line) if b"\\" in line else line).decode(), b""
+
+
+def _copy_out_lines(conn: psycopg.Connection, query: bytes) -> Iterator[bytes]:
+    """COPY ... TO STDOUT straight through libpq: each message is one row (without its newline).
+
+    psycopg's Copy object costs several Python calls per row; this loop costs one, and the server
+    keeps producing while we work (the socket buffers the stream).
+    """
+    pgconn = conn.pgconn
+    pgconn.send_query(query)
+    res = pgconn.get_result()
+    if res is None or res.status != pq.ExecStatus.COPY_OUT:
+        message = res.error_message.decode(errors="replace") if res is not None else "no result"
+        while pgconn.get_result() is not None:
+            pass
+        raise psycopg.OperationalError(message)
+    try:
+        while True:
+            nbytes, data = pgconn.get_copy_data(0)
+            if nbytes == -1:
+                break
+            row = bytes(data)
+            if row.endswith(b"\n") and row.count(b"\n") == 1:
+                yield row[:-1]
+            else:  # not one row per message: split it
+                yield from row.rstrip(b"\n").split(b"\n")
+    finally:
+        while (res := pgconn.get_result()) is not None:
+            if res.status == pq.ExecStatus.FATAL_ERROR:
+                raise psycopg.OperationalError(res.error_message.decode(errors="replace"))
 
 
 class PostgresStore(Store):
@@ -166,20 +196,15 @@ class PostgresStore(Store):
                 order = self._key_order(conn)
                 cols = sql.SQL("key") if keys_only else sql.SQL("key, value")
                 stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT").format(cols, self._ident, order)
-                with conn.cursor() as cur, cur.copy(stmt) as copy:
-                    page: list[Row] = []
-                    rest = b""
-                    for data in copy:
-                        chunk = rest + bytes(data) if rest else bytes(data)
-                        lines = chunk.split(b"\n")
-                        rest = lines.pop()
-                        for line in lines:
-                            page.append(_key_only(line) if keys_only else _copy_row(line))
-                        if len(page) >= page_size:
-                            yield page
-                            page = []
-                    if page:
+                parse = _key_only if keys_only else _copy_row
+                page: list[Row] = []
+                for line in _copy_out_lines(conn, stmt.as_bytes(conn)):
+                    page.append(parse(line))
+                    if len(page) >= page_size:
                         yield page
+                        page = []
+                if page:
+                    yield page
         except psycopg.Error as exc:
             raise self._error("reading the table failed", exc) from None
 
