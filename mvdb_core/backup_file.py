@@ -304,6 +304,7 @@ class BackupFile:
         self._legacy: list[tuple[str, Any, int]] | None = None  # (key, value, position in the file)
         self._validated: tuple[int, int, int] | None = None  # file identity after a full, valid read
         self._canonical = False  # every entry line in the writer's exact form (see _stream_trusted)
+        self._needs_compact = True
         self._data_offset = 0
         with open(self.path, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
@@ -412,6 +413,7 @@ class BackupFile:
         index = 0
         closed = False
         canonical = True
+        needs_compact = False
         categorize_ = categorizer()
         pending: list[bytes] = []  # entry lines not yet hashed (hashing in batches is faster)
         with open(self.path, "rb") as f:
@@ -452,7 +454,10 @@ class BackupFile:
                 last = key
                 prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
                 if body.startswith(prefix):
-                    raw = compact(body[len(prefix) : -1])
+                    raw = body[len(prefix) : -1]
+                    if b"\t" in raw or b"\r" in raw:  # JSON whitespace a COPY stream must not see
+                        raw = compact(raw)
+                        needs_compact = True
                 else:
                     raw = dumps(value)
                     canonical = False
@@ -466,6 +471,7 @@ class BackupFile:
             digest.update(b"".join(pending))
         self._check_digest(digest)
         self._canonical = canonical
+        self._needs_compact = needs_compact
         return index
 
     def _check_digest(self, digest: Any) -> None:
@@ -484,6 +490,7 @@ class BackupFile:
         """
         digest = hashlib.sha256()
         pending: list[bytes] = []
+        needs_compact = self._needs_compact
         with open(self.path, "rb") as f:
             f.seek(self._data_offset)
             for line in f:
@@ -497,7 +504,8 @@ class BackupFile:
                     digest.update(b"".join(pending))
                     pending.clear()
                 pos = body.find(b',"value":')
-                yield orjson.loads(body[7:pos]), compact(body[pos + 9 : -1])
+                value = body[pos + 9 : -1]
+                yield orjson.loads(body[7:pos]), compact(value) if needs_compact else value
         if pending:
             digest.update(b"".join(pending))
         self._check_digest(digest)

@@ -164,21 +164,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
         def confirm(plan: Plan) -> bool:
             _print_plan(plan)
-            if args.yes:
-                return True
             if not sys.stdin.isatty():
                 raise UsageError("refusing to write without confirmation: review the plan and pass --yes")
             answer = input(f"Write {plan.writes:,} row(s) and delete {plan.deletes:,} in {store.table}? [y/N] ")
             return answer.strip().lower() in ("y", "yes")
 
         bar = Progress("restore")
-        result = restore(bf, store, options, lambda stage, done, total: bar.update(done, total, stage), confirm)
+        result = restore(
+            bf, store, options, lambda stage, done, total: bar.update(done, total, stage), None if args.yes else confirm
+        )
         bar.done()
+        if args.yes:
+            _print_plan(result.plan)
     if result.cancelled:
         print("Cancelled: nothing was written.")
         return 1
     if not result.written and not result.deleted:
-        _print_plan(result.plan)
         print("The target already matches the backup: nothing was written; verification passed.")
         return 0
     if result.snapshot:

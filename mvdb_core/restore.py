@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from .backup_file import BackupFile, BackupWriter
-from .categories import CATEGORY_NAMES, categorize
+from .categories import CATEGORY_NAMES, categorize, categorizer
 from .errors import StoreError, UsageError, VerificationError
 from .jsonvalue import dumps, loads, same_text
 from .stores.base import Row, Store
@@ -263,6 +263,8 @@ def restore(
     """
     if options.dry_run:
         return RestoreResult(plan_restore(backup, store, options))
+    if confirm is None and store.transactional and store.table_exists() and store.is_empty():
+        return _restore_into_empty(backup, store, options, progress)
     source = Source(backup, options)
     flags = bytearray()
     deletes: list[str] = []
@@ -308,6 +310,41 @@ def restore(
     verify_restore(backup, store, options, stage_progress(progress, "verify", None))
     result.verified = True
     return result
+
+
+def _restore_into_empty(
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: RestoreProgress | None
+) -> RestoreResult:
+    """An empty table in a transactional store: validate while writing, in one transaction.
+
+    Nothing can be overwritten (no snapshot needed), and a defect found in the file rolls the
+    transaction back, so the table stays empty: nothing is written, as with a separate pass.
+    """
+    source = Source(backup, options)
+    rows = _Counted(source)
+    store.write(rows, [], stage_progress(progress, "write", None))
+    plan = source.plan
+    result = RestoreResult(plan, None, written=plan.writes)
+    verify_restore(backup, store, options, stage_progress(progress, "verify", None))
+    result.verified = True
+    return result
+
+
+class _Counted:
+    """Source rows counted into the plan as added; re-iterable (a retry counts afresh)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def __iter__(self) -> Iterator[Row]:
+        plan = self.source.plan
+        for c in plan.categories.values():
+            c.added = 0
+        categorize_ = categorizer()
+        cats = plan.categories
+        for row in self.source:
+            cats[categorize_(row[0])].added += 1
+            yield row
 
 
 def _flagged(source: Source, flags: bytearray) -> _Flagged:

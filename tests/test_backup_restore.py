@@ -286,3 +286,23 @@ def test_value_equality_across_spellings(pg_url, tmp_path):
     with open_store(pg_url) as st:
         plan = plan_restore(BackupFile(legacy), st, _opts(tmp_path))
     assert plan.categories["other"].unchanged == 1
+
+
+def test_invalid_file_into_an_empty_table_leaves_it_empty(store_url, tmp_path):
+    """An empty table is written while the file is validated, in one transaction: a defect rolls it back."""
+    rows = {f"movie:{i:05d}": {"i": i} for i in range(3000)}
+    put(store_url, rows)
+    with open_store(store_url) as src:
+        path = backup(src, tmp_path).path
+        src.write([], list(rows))
+        assert src.is_empty()
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(path.read_bytes().replace(b'{"i":2999}', b'{"i":2998}').replace(b'{"i": 2999}', b'{"i": 2998}'))
+    with open_store(store_url) as st, pytest.raises(InvalidBackupError, match="sha256 digest mismatch"):
+        restore(BackupFile(bad), st, _opts(tmp_path))
+    assert dump(store_url) == {}
+    with open_store(store_url) as st:  # the intact file goes in the same way
+        res = restore(BackupFile(path), st, _opts(tmp_path))
+    assert res.verified and res.written == 3000 and res.snapshot is None
+    assert res.plan.categories["movies"].added == 3000
+    assert dump(store_url) == rows

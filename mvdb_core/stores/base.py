@@ -49,6 +49,8 @@ class Store(ABC):
     table: str = DEFAULT_TABLE
     accepts_json_null: bool = True
     """False where a top-level JSON null cannot be written (PostgREST turns it into SQL NULL)."""
+    transactional: bool = True
+    """`write` is all or nothing (an exception inside it leaves the table as it was)."""
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:
@@ -83,6 +85,10 @@ class Store(ABC):
             for key, _ in page:
                 counts[categorize(key)] += 1
         return counts
+
+    def is_empty(self) -> bool:
+        """True when the table holds no row (it must exist)."""
+        return next(self.iter_pages(page_size=1, keys_only=True), None) is None
 
     def iter_rows(self, keys_only: bool = False) -> Iterator[Row]:
         for page in self.iter_pages(keys_only=keys_only):

@@ -208,6 +208,15 @@ class PostgresStore(Store):
         except psycopg.Error as exc:
             raise self._error("reading the table failed", exc) from None
 
+    def is_empty(self) -> bool:
+        conn = self._require_table()
+        try:
+            with conn.transaction():
+                row = conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(self._ident)).fetchone()
+        except psycopg.Error as exc:
+            raise self._error("reading the table failed", exc) from None
+        return bool(row and row[0])
+
     def count(self) -> dict[str, int]:
         conn = self._require_table()
         counts = empty_counts()

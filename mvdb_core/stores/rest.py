@@ -84,6 +84,7 @@ class RestStore(Store):
 
     kind = "supabase"
     accepts_json_null = False
+    transactional = False  # batches of 1,000 rows, each its own request
 
     def __init__(self, url: str, table: str = DEFAULT_TABLE, key: str | None = None, *, retries: int = 5,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
