@@ -306,3 +306,21 @@ def test_invalid_file_into_an_empty_table_leaves_it_empty(store_url, tmp_path):
     assert res.verified and res.written == 3000 and res.snapshot is None
     assert res.plan.categories["movies"].added == 3000
     assert dump(store_url) == rows
+
+
+@pytest.mark.timeout(120)
+def test_defect_early_in_the_file_stops_a_large_target_read_cleanly(store_url, tmp_path):
+    """The plan stops reading the target midway (COPY cancelled); the store stays usable and unchanged."""
+    rows = {f"movie:{i:05d}": {"i": i} for i in range(5000)}
+    put(store_url, rows)
+    with open_store(store_url) as src:
+        path = backup(src, tmp_path).path
+    lines = path.read_bytes().split(b"\n")
+    lines[3], lines[4] = lines[4], lines[3]  # entries 2 and 3 out of order, digest left as is
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\n".join(lines))
+    with open_store(store_url) as st:
+        with pytest.raises(InvalidBackupError, match="not sorted|digest"):
+            restore(BackupFile(bad), st, _opts(tmp_path))
+        assert st.count()["movies"] == 5000  # the same connection still works
+    assert dump(store_url) == rows

@@ -76,10 +76,12 @@ def _copy_out_lines(conn: psycopg.Connection, query: bytes) -> Iterator[bytes]:
         while pgconn.get_result() is not None:
             pass
         raise psycopg.OperationalError(message)
+    finished = False
     try:
         while True:
             nbytes, data = pgconn.get_copy_data(0)
             if nbytes == -1:
+                finished = True
                 break
             row = bytes(data)
             if row.endswith(b"\n") and row.count(b"\n") == 1:
@@ -87,8 +89,15 @@ def _copy_out_lines(conn: psycopg.Connection, query: bytes) -> Iterator[bytes]:
             else:  # not one row per message: split it
                 yield from row.rstrip(b"\n").split(b"\n")
     finally:
+        if not finished:  # the caller stopped early (e.g. an invalid backup file): cancel the COPY
+            pgconn.get_cancel().cancel()
+            try:
+                while pgconn.get_copy_data(0)[0] != -1:
+                    pass
+            except psycopg.Error:
+                pass
         while (res := pgconn.get_result()) is not None:
-            if res.status == pq.ExecStatus.FATAL_ERROR:
+            if res.status == pq.ExecStatus.FATAL_ERROR and finished:
                 raise psycopg.OperationalError(res.error_message.decode(errors="replace"))
 
 
