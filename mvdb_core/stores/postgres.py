@@ -8,6 +8,7 @@ pages; values come back as the server's JSON text, untouched. Writes use COPY in
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,16 @@ from psycopg.adapt import Loader
 from ..categories import categorize, empty_counts, sql_case
 from ..errors import StoreError
 from .base import PAGE_SIZE, Progress, Row, Store, create_table_sql
+
+CONNECT_TRIES = 3
+_TRANSIENT = ("timeout", "timed out", "server closed the connection", "could not receive", "the database system is")
+
+
+def _transient(exc: Exception) -> bool:
+    """Worth another try: time-outs and a server that is starting up or dropped us, not bad credentials."""
+    text = str(exc).lower()
+    return any(t in text for t in _TRANSIENT)
+
 
 _BYTEWISE = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 
@@ -130,12 +141,16 @@ class PostgresStore(Store):
 
     def _connect(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
-            try:
-                self._conn = psycopg.connect(
-                    self.url, autocommit=True, connect_timeout=15, application_name="mvdb-backup"
-                )
-            except psycopg.Error as exc:
-                raise self._error("cannot connect to PostgreSQL", exc) from None
+            for attempt in range(CONNECT_TRIES):
+                try:
+                    self._conn = psycopg.connect(
+                        self.url, autocommit=True, connect_timeout=15, application_name="mvdb-backup"
+                    )
+                    break
+                except psycopg.Error as exc:
+                    if attempt + 1 == CONNECT_TRIES or not _transient(exc):
+                        raise self._error("cannot connect to PostgreSQL", exc) from None
+                    time.sleep(0.5 * 2**attempt)  # a paused or restarting server, a network blip
             self._conn.adapters.register_loader("jsonb", _RawJsonLoader)
             self._conn.adapters.register_loader("json", _RawJsonLoader)
         return self._conn

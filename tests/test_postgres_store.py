@@ -1,0 +1,53 @@
+"""PostgreSQL store details that the round-trip tests do not show."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from mvdb_core.errors import StoreError
+from mvdb_core.stores import open_store
+from mvdb_core.stores.postgres import _copy_row, _transient, _unescape_copy
+
+
+def test_transient_connection_errors_are_told_apart():
+    assert _transient(psycopg.OperationalError("connection timeout expired"))
+    assert _transient(psycopg.OperationalError("FATAL: the database system is starting up"))
+    assert not _transient(psycopg.OperationalError('FATAL: password authentication failed for user "x"'))
+    assert not _transient(psycopg.OperationalError("Connection refused"))
+
+
+def test_copy_text_format_is_undone_exactly():
+    assert _unescape_copy(rb"a\\b\tc\nd\re") == b"a\\b\tc\nd\re"
+    assert _copy_row(rb"k\\x" + b"\t" + rb'{"a": "q\\"x"}') == ("k\\x", b'{"a": "q\\"x"}')
+
+
+def test_keys_with_control_characters_round_trip(pg_url):
+    keys = ["tab\there", "new\nline", "back\\slash", "cr\rx", "quote\"d", "日本語"]
+    with open_store(pg_url) as st:
+        st.create_table()
+        st.write([(k, b"1") for k in sorted(keys)], [])
+        assert [k for k, _ in st.iter_rows()] == sorted(keys)
+        assert [k for k, _ in st.iter_rows(keys_only=True)] == sorted(keys)
+
+
+def test_non_c_collation_still_reads_in_code_point_order(pg_server):
+    url = pg_server.create_db("collation_test")
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT collname FROM pg_collation WHERE collname IN ('en-US-x-icu', 'und-x-icu')"
+        ).fetchone()
+        if found is None:
+            pytest.skip("no ICU collation in this PostgreSQL build")
+        conn.execute(
+            f'CREATE TABLE kv_store_cd38bf14 (key TEXT COLLATE "{found[0]}" PRIMARY KEY, value JSONB NOT NULL)'
+        )
+    keys = ["movie:a", "movie_link:1", "Movie:b", "movies", "~", "a", "B"]
+    with open_store(url) as st:
+        st.write([(k, b"{}") for k in keys], [])
+        assert [k for k, _ in st.iter_rows()] == sorted(keys)
+
+
+def test_missing_table_message_has_the_sql(pg_url):
+    with open_store(pg_url) as st, pytest.raises(StoreError, match="CREATE TABLE IF NOT EXISTS kv_store_cd38bf14"):
+        st.count()
