@@ -73,11 +73,11 @@ def _key_only(line: bytes) -> Row:
     return (_unescape_copy(line) if b"\\" in line else line).decode(), b""
 
 
-def _copy_out_lines(conn: psycopg.Connection, query: bytes) -> Iterator[bytes]:
-    """COPY ... TO STDOUT straight through libpq: each message is one row (without its newline).
+def _copy_out_pages(conn: psycopg.Connection, query: bytes, page_size: int) -> Iterator[list[bytes]]:
+    """COPY ... TO STDOUT straight through libpq, in pages of raw rows (without their newline).
 
-    psycopg's Copy object costs several Python calls per row; this loop costs one, and the server
-    keeps producing while we work (the socket buffers the stream).
+    The protocol sends one CopyData message per row. psycopg's Copy object costs several Python
+    calls per row; this loop costs one, and the server keeps producing while we work.
     """
     pgconn = conn.pgconn
     pgconn.send_query(query)
@@ -88,22 +88,27 @@ def _copy_out_lines(conn: psycopg.Connection, query: bytes) -> Iterator[bytes]:
             pass
         raise psycopg.OperationalError(message)
     finished = False
+    get = pgconn.get_copy_data
     try:
+        page: list[bytes] = []
+        append = page.append
         while True:
-            nbytes, data = pgconn.get_copy_data(0)
+            nbytes, data = get(0)
             if nbytes == -1:
                 finished = True
                 break
-            row = bytes(data)
-            if row.endswith(b"\n") and row.count(b"\n") == 1:
-                yield row[:-1]
-            else:  # not one row per message: split it
-                yield from row.rstrip(b"\n").split(b"\n")
+            append(bytes(data[:-1]))
+            if len(page) >= page_size:
+                yield page
+                page = []
+                append = page.append
+        if page:
+            yield page
     finally:
         if not finished:  # the caller stopped early (e.g. an invalid backup file): cancel the COPY
             pgconn.get_cancel().cancel()
             try:
-                while pgconn.get_copy_data(0)[0] != -1:
+                while get(0)[0] != -1:
                     pass
             except psycopg.Error:
                 pass
@@ -220,15 +225,8 @@ class PostgresStore(Store):
                 order = self._key_order(conn)
                 cols = sql.SQL("key") if keys_only else sql.SQL("key, value")
                 stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT").format(cols, self._ident, order)
-                parse = _key_only if keys_only else _copy_row
-                page: list[Row] = []
-                for line in _copy_out_lines(conn, stmt.as_bytes(conn)):
-                    page.append(parse(line))
-                    if len(page) >= page_size:
-                        yield page
-                        page = []
-                if page:
-                    yield page
+                for lines in _copy_out_pages(conn, stmt.as_bytes(conn), page_size):
+                    yield [_key_only(line) for line in lines] if keys_only else [_copy_row(line) for line in lines]
         except psycopg.Error as exc:
             raise self._error("reading the table failed", exc) from None
 
