@@ -42,6 +42,15 @@ def _upload(at, name: str, data: bytes):
     return at
 
 
+def _planned(dash, data: bytes):
+    """The Restore page with `data` uploaded and its plan shown."""
+    at = _restore_page(dash)
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    at.button(key="restore_plan_button").click()
+    return dash.run(at)
+
+
 def _restore_page(dash):
     at = dash.run()
     at.switch_page("pages/restore.py").run()
@@ -112,11 +121,7 @@ def test_mirror_deletes_extra_keys(dash, tmp_path):
 def test_changing_options_invalidates_the_plan(dash, tmp_path):
     data = _seed_and_backup(dash, tmp_path, rows=200)
     _change_store(dash.url)
-    at = _restore_page(dash)
-    _upload(at, "b.json", data)
-    at = dash.run(at)
-    at.button(key="restore_plan_button").click()
-    at = dash.run(at)
+    at = _planned(dash, data)
     assert "restore_confirm" in [c.key for c in at.checkbox]
     at.radio(key="restore_mode").set_value("mirror")
     at = dash.run(at)
@@ -126,11 +131,7 @@ def test_changing_options_invalidates_the_plan(dash, tmp_path):
 
 def test_identical_store_needs_nothing(dash, tmp_path):
     data = _seed_and_backup(dash, tmp_path, rows=150)
-    at = _restore_page(dash)
-    _upload(at, "b.json", data)
-    at = dash.run(at)
-    at.button(key="restore_plan_button").click()
-    at = dash.run(at)
+    at = _planned(dash, data)
     assert "already holds exactly this backup" in all_text(at)
     assert "restore_run" not in [b.key for b in at.button]
 
@@ -238,11 +239,7 @@ def test_restore_only_some_categories(dash, tmp_path):
 def test_store_changed_after_the_check_writes_nothing(dash, tmp_path):
     data = _seed_and_backup(dash, tmp_path, rows=150)
     _change_store(dash.url)
-    at = _restore_page(dash)
-    _upload(at, "b.json", data)
-    at = dash.run(at)
-    at.button(key="restore_plan_button").click()
-    at = dash.run(at)
+    at = _planned(dash, data)
     at.checkbox(key="restore_confirm").check()
     at = dash.run(at)
     with open_store(dash.url) as store:  # another change after the admin looked at the plan
