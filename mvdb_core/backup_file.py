@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from . import __version__
-from .categories import CATEGORY_NAMES, categorize, categorizer, empty_counts
+from .categories import CATEGORY_NAMES, add_sorted_counts, categorize, categorizer, empty_counts
 from .errors import InvalidBackupError, UsageError
 from .jsonvalue import compact, dumps, loads
 from .stores.base import Row
@@ -44,6 +46,14 @@ _DATA_LINE = b'"kvStoreData":[\n'
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 MAX_DEPTH_HINT = "nested more than 1,000 levels deep"
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+# Entry lines are written as _FIRST key _AFTER_KEY value, then _BETWEEN key _AFTER_KEY value ...,
+# then _LAST: the same bytes as `entry_line` joined with ",\n" and ending in a newline.
+_FIRST = b'{"key":"'
+_AFTER_KEY = b'","value":'
+_BETWEEN = b'},\n{"key":"'
+_LAST = b"}\n"
+# Characters orjson escapes inside a JSON string (or refuses: lone surrogates).
+_JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 
 
 def default_name(today: date | None = None) -> str:
@@ -90,7 +100,6 @@ class BackupWriter:
         self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         self._f: BinaryIO | None = None
         self._last: str | None = None
-        self._categorize = categorizer()
 
     def __enter__(self) -> BackupWriter:
         self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
@@ -102,33 +111,43 @@ class BackupWriter:
             self.abort()
 
     def add(self, rows: list[Row]) -> None:
-        """Append rows, which must come in strictly increasing key order."""
+        """Append rows, which must come in strictly increasing key order.
+
+        Works on the whole list at once (C-level joins, bisection for the counts): a backup is
+        as fast as the store can deliver rows.
+        """
         if not rows:
             return
         assert self._f is not None
-        counts = self.counts
-        categorize_ = self._categorize
-        dumps_key = orjson.dumps
-        lines = []
+        keys = [row[0] for row in rows]
         last = self._last
-        for key, value in rows:
-            if last is not None and key <= last:
-                raise ValueError(f"rows out of order at key {key!r}")
-            last = key
-            counts[categorize_(key)] += 1
-            lines.append(b'{"key":%b,"value":%b}' % (dumps_key(key), value))
-        self._last = last
-        chunk = b",\n".join(lines)
-        if self.total:
-            chunk = b",\n" + chunk
+        if (last is not None and keys[0] <= last) or not all(map(operator.lt, keys, islice(keys, 1, None))):
+            for key in keys:
+                if last is not None and key <= last:
+                    raise ValueError(f"rows out of order at key {key!r}")
+                last = key
+        self._last = keys[-1]
+        add_sorted_counts(self.counts, keys)
+        joined = "".join(keys)
+        if _JSON_ESCAPED.search(joined) is None:  # the common case: a key's JSON is the key in quotes
+            encoded = [k.encode() for k in keys]
+        else:
+            encoded = [orjson.dumps(k)[1:-1] for k in keys]
+        n = len(rows)
+        parts = [_BETWEEN, None, _AFTER_KEY, None] * n
+        if not self.total:
+            parts[0] = _FIRST
+        parts[1::4] = encoded
+        parts[3::4] = [row[1] for row in rows]
+        chunk = b"".join(parts)  # type: ignore[arg-type]
         self._hash.update(chunk)  # the digest covers the entry lines exactly as written
         self._f.write(chunk)
-        self.total += len(lines)
+        self.total += n
 
     def _section_digest(self) -> str:
         digest = self._hash.copy()
         if self.total:
-            digest.update(b"\n")  # the last entry line's newline
+            digest.update(_LAST)
         return digest.hexdigest()
 
     def metadata(self) -> dict[str, Any]:
@@ -151,7 +170,7 @@ class BackupWriter:
         meta = self.metadata()
         head = _HEAD + orjson.dumps(meta) + b","
         f = self._f
-        f.write(b"\n]}\n" if self.total else b"]}\n")
+        f.write(_LAST + b"]}\n" if self.total else b"]}\n")
         if len(head) < HEADER_RESERVE:
             f.seek(0)
             f.write(head)

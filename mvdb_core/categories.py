@@ -7,6 +7,7 @@ key belongs to exactly one category and unknown keys land in `other` and are bac
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ def categorizer() -> Callable[[str], str]:
 
     Correct because no category prefix is a prefix of another, and no exact key starts with a prefix.
     """
-    last_prefix = "\x00"  # no key starts with NUL
+    last_prefix: str | tuple[()] = ()  # no key starts with an empty tuple of prefixes
     last_name = ""
 
     def fast(key: str) -> str:
@@ -91,6 +92,34 @@ def categorizer() -> Callable[[str], str]:
         return last_name
 
     return fast
+
+
+# Every key with prefix P sorts in [P, P with its last character incremented): a category's
+# keys are contiguous runs of a sorted list, so they can be counted by bisection.
+_RANGES: tuple[tuple[str, str, str], ...] = tuple(
+    (_PREFIX[p], p, p[:-1] + chr(ord(p[-1]) + 1)) for p in sorted(_PREFIX)
+)
+
+
+def add_sorted_counts(counts: dict[str, int], keys: list[str]) -> None:
+    """Add the categories of `keys` (sorted in code-point order) to `counts`.
+
+    Equal to calling `categorize` on every key, in about fifty bisections per list whatever its
+    length: the backup's per-row cost stays out of Python.
+    """
+    matched = 0
+    for name, low, high in _RANGES:
+        start = bisect_left(keys, low)
+        n = bisect_left(keys, high, start) - start
+        if n:
+            counts[name] += n
+            matched += n
+    for key, name in _EXACT.items():
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            counts[name] += 1
+            matched += 1
+    counts["other"] += len(keys) - matched
 
 
 def empty_counts() -> dict[str, int]:

@@ -55,7 +55,8 @@ class PgServer:
         )
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
         opts += " -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.dir / "log"), "-o", opts, "start")
+        log = str(self.dir / "log")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-l", log, "-o", opts, "start")
         return self
 
     def url(self, db: str = "postgres") -> str:

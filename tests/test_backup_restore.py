@@ -281,8 +281,8 @@ def test_value_equality_across_spellings(pg_url, tmp_path):
     """PostgreSQL respells JSON (spaces, key order); that is not a change."""
     put(pg_url, {"k": {"b": 1, "a": [1.0, {"y": None, "x": "s"}]}})
     legacy = tmp_path / "l.json"
-    legacy.write_bytes(orjson.dumps({"metadata": {"version": "2.0.0"},
-                                     "kvStoreData": [{"key": "k", "value": {"a": [1.0, {"x": "s", "y": None}], "b": 1}}]}))
+    value = {"a": [1.0, {"x": "s", "y": None}], "b": 1}
+    legacy.write_bytes(orjson.dumps({"metadata": {"version": "2.0.0"}, "kvStoreData": [{"key": "k", "value": value}]}))
     with open_store(pg_url) as st:
         plan = plan_restore(BackupFile(legacy), st, _opts(tmp_path))
     assert plan.categories["other"].unchanged == 1

@@ -95,3 +95,23 @@ def test_categorizer_agrees_with_categorize_on_sorted_keys():
         assert [fast(k) for k in sorted(keys)] == [categorize(k) for k in sorted(keys)]
 
     check()
+
+
+def test_counting_sorted_keys_by_bisection_agrees_with_categorize():
+    from collections import Counter
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from mvdb_core.categories import _PREFIX, add_sorted_counts, empty_counts
+
+    starts = [*_PREFIX, "", "settings", "movie_type_colors", "movie", "master_actor", "favorite"]
+
+    @given(st.lists(st.builds(lambda p, s: p + s, st.sampled_from(starts), st.text(max_size=4)), unique=True))
+    def check(keys):
+        keys.sort()
+        counts = empty_counts()
+        add_sorted_counts(counts, keys)
+        assert counts == {**empty_counts(), **Counter(categorize(k) for k in keys)}
+
+    check()

@@ -20,7 +20,8 @@ from mvdb_core.stores import open_store
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 keys = st.one_of(
     _text.filter(bool),
-    st.builds(lambda p, t: p + t, st.sampled_from(["movie:", "master_actor_", "favorite_", "photobook_", "settings"]), _text),
+    st.builds(lambda p, t: p + t,
+              st.sampled_from(["movie:", "master_actor_", "favorite_", "photobook_", "settings"]), _text),
 )
 scalars = st.one_of(
     st.none(),

@@ -1,13 +1,12 @@
 """PostgreSQL backend (psycopg 3): a Supabase connection string works as is.
 
-Reads run in one REPEATABLE READ transaction (a consistent snapshot, like pg_dump) with keyset
-pages; values come back as the server's JSON text, untouched. Writes use COPY into the table
+Reads run as one ordered query in a REPEATABLE READ transaction (a consistent snapshot, like
+pg_dump), streamed in pages; values come back as the server's JSON text, untouched. Writes use COPY into the table
 (or a temp table and one upsert) inside one transaction.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import pq, sql
-from psycopg.adapt import Loader
+from psycopg.adapt import Loader, Transformer
 
 from ..categories import categorize, empty_counts, sql_case
 from ..errors import StoreError
@@ -50,71 +49,55 @@ def _escape_copy(data: bytes) -> bytes:
     return data
 
 
-_COPY_ESCAPE = re.compile(rb"\\(.)", re.DOTALL)
-_COPY_CHARS = {b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"v": b"\v"}
+def _stream_pages(conn: psycopg.Connection, query: bytes, page_size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Run one query and yield its rows in pages as the server sends them (binary results).
 
-
-def _unescape_copy(field: bytes) -> bytes:
-    """Undo COPY text-format escaping (backslash sequences)."""
-    return _COPY_ESCAPE.sub(lambda m: _COPY_CHARS.get(m.group(1), m.group(1)), field)
-
-
-def _copy_row(line: bytes) -> Row:
-    key, _, value = line.partition(b"\t")
-    if b"\\" in key:
-        key = _unescape_copy(key)
-    if b"\\" in value:
-        # jsonb text never holds raw control characters: the only escape COPY adds is \\.
-        value = value.replace(b"\\\\", b"\\")
-    return key.decode(), value
-
-
-def _key_only(line: bytes) -> Row:
-    return (_unescape_copy(line) if b"\\" in line else line).decode(), b""
-
-
-def _copy_out_pages(conn: psycopg.Connection, query: bytes, page_size: int) -> Iterator[list[bytes]]:
-    """COPY ... TO STDOUT straight through libpq, in pages of raw rows (without their newline).
-
-    The protocol sends one CopyData message per row. psycopg's Copy object costs several Python
-    calls per row; this loop costs one, and the server keeps producing while we work.
+    libpq's chunked-rows mode hands over `page_size` rows at a time and psycopg's C transformer
+    turns each chunk into tuples: no Python code runs per row, and the server keeps producing
+    while we work. The rows never all sit in memory. Without chunked mode (libpq < 17) it falls
+    back to single-row mode, slower but the same.
     """
     pgconn = conn.pgconn
-    pgconn.send_query(query)
-    res = pgconn.get_result()
-    if res is None or res.status != pq.ExecStatus.COPY_OUT:
-        message = res.error_message.decode(errors="replace") if res is not None else "no result"
-        while pgconn.get_result() is not None:
-            pass
-        raise psycopg.OperationalError(message)
+    pgconn.send_query_params(query, None, result_format=pq.Format.BINARY)
+    chunked = psycopg.capabilities.has_stream_chunked()
+    if chunked:
+        pgconn.set_chunked_rows_mode(page_size)
+    else:
+        pgconn.set_single_row_mode()
+    tx = Transformer(conn)
     finished = False
-    get = pgconn.get_copy_data
     try:
-        page: list[bytes] = []
-        append = page.append
-        while True:
-            nbytes, data = get(0)
-            if nbytes == -1:
+        page: list[tuple[Any, ...]] = []
+        while (res := pgconn.get_result()) is not None:
+            status = res.status
+            if status == pq.ExecStatus.FATAL_ERROR:
                 finished = True
-                break
-            append(bytes(data[:-1]))
-            if len(page) >= page_size:
-                yield page
-                page = []
-                append = page.append
+                message = res.error_message.decode(errors="replace")
+                while pgconn.get_result() is not None:
+                    pass
+                raise psycopg.OperationalError(message)
+            if res.ntuples:
+                tx.set_pgresult(res, set_loaders=True)
+                rows = tx.load_rows(0, res.ntuples, tuple)
+                if chunked:
+                    yield rows
+                else:
+                    page += rows
+                    if len(page) >= page_size:
+                        yield page
+                        page = []
+        finished = True
         if page:
             yield page
     finally:
-        if not finished:  # the caller stopped early (e.g. an invalid backup file): cancel the COPY
-            pgconn.get_cancel().cancel()
+        if not finished and pgconn.status == pq.ConnStatus.OK:
+            # The caller stopped early (e.g. an invalid backup file): cancel the query.
             try:
-                while get(0)[0] != -1:
+                pgconn.get_cancel().cancel()
+                while pgconn.get_result() is not None:
                     pass
             except psycopg.Error:
-                pass
-        while (res := pgconn.get_result()) is not None:
-            if res.status == pq.ExecStatus.FATAL_ERROR and finished:
-                raise psycopg.OperationalError(res.error_message.decode(errors="replace"))
+                pass  # the connection is going away anyway
 
 
 class PostgresStore(Store):
@@ -212,7 +195,7 @@ class PostgresStore(Store):
 
     # -- reading -----------------------------------------------------------------------------
     def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
-        """One ordered COPY in a REPEATABLE READ snapshot, cut into pages.
+        """One ordered query in a REPEATABLE READ snapshot, streamed in pages.
 
         A single ordered stream (like pg_dump) instead of one keyset query per page: no planning
         per page, and no page can fall back to a full scan when the statistics are stale.
@@ -223,10 +206,11 @@ class PostgresStore(Store):
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 conn.execute("SET LOCAL enable_sort = off")  # walk the primary key index when it has the order
                 order = self._key_order(conn)
-                cols = sql.SQL("key") if keys_only else sql.SQL("key, value")
-                stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT").format(cols, self._ident, order)
-                for lines in _copy_out_pages(conn, stmt.as_bytes(conn), page_size):
-                    yield [_key_only(line) for line in lines] if keys_only else [_copy_row(line) for line in lines]
+                # convert_to: the value's JSON text as bytes (binary bytea), never parsed.
+                cols = sql.SQL("key") if keys_only else sql.SQL("key, convert_to(value::text, 'UTF8')")
+                stmt = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, self._ident, order)
+                for rows in _stream_pages(conn, stmt.as_bytes(conn), page_size):
+                    yield [(row[0], b"") for row in rows] if keys_only else rows  # type: ignore[misc]
         except psycopg.Error as exc:
             raise self._error("reading the table failed", exc) from None
 
