@@ -10,16 +10,17 @@ import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, compress, islice
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from .backup_file import BackupFile, BackupWriter
-from .categories import CATEGORY_NAMES, categorize, categorizer
+from .categories import CATEGORY_NAMES, add_sorted_counts, categorize, empty_counts
 from .errors import StoreError, UsageError, VerificationError
 from .jsonvalue import dumps, loads, same_text
-from .stores.base import Row, Store
+from .stores.base import Row, Store, pages_of
 
 PER_USER_PREFIXES = ("movie_type_colors:", "custom_nav_items:")
 RestoreProgress = Callable[[str, int, int | None], None]
@@ -175,18 +176,21 @@ class Source:
         return renamed
 
     def __iter__(self) -> Iterator[Row]:
-        """Yield transformed rows in scope; the plan's counters are reset on every pass."""
+        return chain.from_iterable(self.pages())
+
+    def pages(self) -> Iterator[list[Row]]:
+        """Transformed rows in scope, in pages; the plan's counters are reset on every pass."""
         if self.options.remap and self._renamed is None:
             self._renamed = self._prepare_renamed()
         self.plan.repaired = 0
         self.plan.user_rewrites = 0
         self.plan.remapped = []
         if self._renamed:
-            yield from heapq.merge(self._main(), self._renamed)
+            yield from pages_of(heapq.merge(self._main(), self._renamed))
         elif not self._repair and not self.options.remap and self.options.categories is None:
-            yield from self.backup.entries()  # nothing to filter or transform: the hot path
+            yield from self.backup.pages()  # nothing to filter or transform: the hot path
         else:
-            yield from self._main()
+            yield from pages_of(self._main())
 
     def _main(self) -> Iterator[Row]:
         for key, value in self.backup.entries():
@@ -215,10 +219,38 @@ def _merge_join(src: Iterator[Row], tgt: Iterator[Row]) -> Iterator[tuple[str, b
             t = next(tgt, end)
 
 
-def _target_rows(store: Store, source: Source) -> Iterator[Row]:
+def _target_pages(store: Store, source: Source) -> Iterator[list[Row]]:
     if not store.table_exists():
         return iter(())
-    return (row for row in store.iter_rows() if source.in_scope(row[0]))
+    if source.options.categories is None:
+        return store.iter_pages()
+    return ([row for row in page if source.in_scope(row[0])] for page in store.iter_pages())
+
+
+def _target_rows(store: Store, source: Source) -> Iterator[Row]:
+    return chain.from_iterable(_target_pages(store, source))
+
+
+def _differences(
+    source: Source, target: Iterator[list[Row]], progress: Callable[[int], None] | None
+) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """The rows whose texts are not identical on both sides: (key, source value, target value).
+
+    Compares runs of rows as whole lists (C speed) while both sides hold the same keys, and
+    falls back to a row-by-row merge join from the first run where they do not.
+    """
+    src = chain.from_iterable(source.pages())
+    tgt = chain.from_iterable(target)
+    while s := list(islice(src, 4096)):
+        t = list(islice(tgt, len(s)))
+        if s != t:
+            if [k for k, _ in s] != [k for k, _ in t]:
+                yield from (row for row in _merge_join(chain(s, src), chain(t, tgt)) if row[1] != row[2])
+                return
+            yield from ((k, a, b) for (k, a), (_, b) in zip(s, t) if a != b)
+        if progress:
+            progress(len(s))
+    yield from ((k, None, v) for k, v in tgt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,7 +337,7 @@ def restore(
             snapshot.abort()
     result = RestoreResult(plan, snapshot_file)
     if plan.writes or deletes:
-        store.write(_flagged(source, flags), deletes, stage_progress(progress, "write", plan.writes))
+        store.write(_Flagged(source, flags), deletes, stage_progress(progress, "write", plan.writes))
     result.written, result.deleted = plan.writes, len(deletes)
     verify_restore(backup, store, options, stage_progress(progress, "verify", None))
     result.verified = True
@@ -337,18 +369,15 @@ class _Counted:
         self.source = source
 
     def __iter__(self) -> Iterator[Row]:
-        plan = self.source.plan
-        for c in plan.categories.values():
-            c.added = 0
-        categorize_ = categorizer()
-        cats = plan.categories
-        for row in self.source:
-            cats[categorize_(row[0])].added += 1
-            yield row
+        return chain.from_iterable(self.pages())
 
-
-def _flagged(source: Source, flags: bytearray) -> _Flagged:
-    return _Flagged(source, flags)
+    def pages(self) -> Iterator[list[Row]]:
+        counts = empty_counts()
+        for page in self.source.pages():
+            add_sorted_counts(counts, [key for key, _ in page])
+            yield page
+        for name, n in counts.items():
+            self.source.plan.categories[name].added = n
 
 
 class _Flagged:
@@ -358,9 +387,15 @@ class _Flagged:
         self.source, self.flags = source, flags
 
     def __iter__(self) -> Iterator[Row]:
-        for row, flag in zip(self.source, self.flags):
-            if flag:
-                yield row
+        return chain.from_iterable(self.pages())
+
+    def pages(self) -> Iterator[list[Row]]:
+        done = 0
+        for page in self.source.pages():
+            chosen = list(compress(page, self.flags[done : done + len(page)]))
+            done += len(page)
+            if chosen:
+                yield chosen
 
 
 def stage_progress(progress: RestoreProgress | None, stage: str, total: int | None) -> Callable[[int], None] | None:
@@ -395,17 +430,14 @@ def verify_restore(
     missing: list[str] = []
     differing: list[str] = []
     extra: list[str] = []
-    n = 0
-    for key, s, t in _merge_join(iter(source), _target_rows(store, source)):
-        if s is not None and t is None:
+    for key, s, t in _differences(source, _target_pages(store, source), progress):
+        if t is None:
             missing.append(key)
-        elif s is not None and t is not None and not same_text(s, t):
+        elif s is None:
+            if options.mode == "mirror":
+                extra.append(key)
+        elif not same_text(s, t):
             differing.append(key)
-        elif s is None and options.mode == "mirror":
-            extra.append(key)
-        n += 1
-        if progress and n % 5000 == 0:
-            progress(5000)
     problems = [
         f"{len(keys)} {what} ({', '.join(map(repr, keys[:5]))}{', …' if len(keys) > 5 else ''})"
         for what, keys in (("missing", missing), ("different", differing), ("extra", extra))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from ..categories import categorize, empty_counts
@@ -40,6 +41,20 @@ def validate_table_name(table: str) -> str:
 def create_table_sql(table: str) -> str:
     """The DDL the MVDB app expects (DESIGN.md section 1), idempotent."""
     return f"CREATE TABLE IF NOT EXISTS {table} (key TEXT NOT NULL PRIMARY KEY, value JSONB NOT NULL);"
+
+
+def pages_of(rows: Iterable[Row], size: int = PAGE_SIZE) -> Iterator[list[Row]]:
+    """Rows in lists: the pages the source already has (its `pages()`), else chunks of `size`.
+
+    Backends write a page with a few C-level operations instead of Python code per row.
+    """
+    pages = getattr(rows, "pages", None)
+    if callable(pages):
+        yield from pages()
+        return
+    it = iter(rows)
+    while page := list(islice(it, size)):
+        yield page
 
 
 class Store(ABC):

@@ -18,7 +18,7 @@ from psycopg.adapt import Loader, Transformer
 
 from ..categories import categorize, empty_counts, sql_case
 from ..errors import StoreError
-from .base import PAGE_SIZE, Progress, Row, Store, create_table_sql
+from .base import PAGE_SIZE, Progress, Row, Store, create_table_sql, pages_of
 
 CONNECT_TRIES = 3
 _TRANSIENT = ("timeout", "timed out", "server closed the connection", "could not receive", "the database system is")
@@ -47,6 +47,23 @@ def _escape_copy(data: bytes) -> bytes:
     if b"\n" in data or b"\r" in data or b"\t" in data:
         data = data.replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"\t", b"\\t")
     return data
+
+
+def _copy_text(page: list[Row]) -> bytes:
+    """Rows as lines of COPY's text format, built for the whole page at once."""
+    n = len(page)
+    keys = [key.encode() for key, _ in page]
+    values = [value for _, value in page]
+    parts: list[bytes] = [b"", b"\t", b"", b"\n"] * n
+    parts[0::4] = keys
+    parts[2::4] = values
+    block = b"".join(parts)
+    if block.count(b"\t") == n and block.count(b"\n") == n and b"\r" not in block:
+        # Only the separators are tabs and newlines: a backslash is the one thing left to escape.
+        return block.replace(b"\\", b"\\\\") if b"\\" in block else block
+    parts[0::4] = map(_escape_copy, keys)
+    parts[2::4] = map(_escape_copy, values)
+    return b"".join(parts)
 
 
 def _stream_pages(conn: psycopg.Connection, query: bytes, page_size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -280,29 +297,13 @@ class PostgresStore(Store):
         self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None
     ) -> int:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
+        total = 0
         with conn.cursor() as cur, cur.copy(stmt) as copy:
-            parts: list[bytes] = []
-            n = total = 0
-            for key, value in rows:
-                k = key.encode()
-                if b"\\" in k or b"\t" in k or b"\n" in k or b"\r" in k:
-                    k = _escape_copy(k)
-                if b"\\" in value or b"\t" in value:  # values are one line: only these need escaping
-                    value = _escape_copy(value)
-                parts += (k, b"\t", value, b"\n")
-                n += 1
-                if n >= 2000:
-                    copy.write(b"".join(parts))
-                    parts.clear()
-                    total += n
-                    if progress:
-                        progress(n)
-                    n = 0
-            if parts:
-                copy.write(b"".join(parts))
-            total += n
-            if progress and n:
-                progress(n)
+            for page in pages_of(rows):
+                copy.write(_copy_text(page))
+                total += len(page)
+                if progress:
+                    progress(len(page))
         return total
 
     def _delete(self, conn: psycopg.Connection, keys: list[str]) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import StoreError, UsageError
 from ..jsonvalue import compact, loads
-from .base import PAGE_SIZE, Progress, Row, Store
+from .base import PAGE_SIZE, Progress, Row, Store, pages_of
 
 
 def sqlite_path(url: str) -> Path:
@@ -98,18 +98,10 @@ class SQLiteStore(Store):
         )
         try:
             conn.execute("BEGIN IMMEDIATE")
-            batch: list[tuple[str, str]] = []
-            for key, value in upserts:
-                batch.append((key, value.decode()))
-                if len(batch) >= PAGE_SIZE:
-                    conn.executemany(upsert_sql, batch)
-                    if progress:
-                        progress(len(batch))
-                    batch = []
-            if batch:
-                conn.executemany(upsert_sql, batch)
+            for page in pages_of(upserts):
+                conn.executemany(upsert_sql, [(key, value.decode()) for key, value in page])
                 if progress:
-                    progress(len(batch))
+                    progress(len(page))
             dbatch: list[tuple[str]] = []
             for key in deletes:
                 dbatch.append((key,))

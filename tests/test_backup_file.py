@@ -1,0 +1,87 @@
+"""The backup file reader on files larger than one read batch (about a megabyte).
+
+Batches of plain entry lines are checked in bulk; anything unusual goes line by line. These
+tests make both paths meet in one file and check that they agree with each other and name the
+exact entry at fault.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from corpus import Layout3
+
+from mvdb_core.backup_file import READ_BYTES, BackupFile, BackupWriter
+from mvdb_core.errors import InvalidBackupError
+
+VALUE = orjson.dumps({"title": "夏の終わりの物語", "cast": ["x" * 400, "y" * 400], "n": 1.5, "ok": True})
+
+
+def _rows(n: int, odd: dict[int, tuple[str, bytes]] | None = None) -> list[tuple[str, bytes]]:
+    rows = [(f"movie:{i:06d}", VALUE) for i in range(n)]
+    for i, (suffix, value) in (odd or {}).items():
+        rows[i] = (rows[i][0] + suffix, value)
+    return rows
+
+
+def _write(tmp_path, rows) -> BackupFile:
+    path = tmp_path / "b.json"
+    with BackupWriter(path, {"kind": "sqlite", "table": "kv_store_cd38bf14"}) as w:
+        for start in range(0, len(rows), 700):
+            w.add(rows[start : start + 700])
+        w.commit()
+    return BackupFile(path)
+
+
+def test_plain_and_unusual_entries_read_back_exactly_on_both_passes(tmp_path):
+    odd = {
+        10: ('"quoted"', b'{"value": "a value holding the word value"}'),  # escaped key, the word "value"
+        3000: ("\\back\tslash", b"[1, 2]"),
+        5000: ("日本語😀", b'"text"'),
+        5001: ("~", b'{"key": "k", "value": null}'),  # member names of an entry inside a value
+        7999: ("zz", b"null"),
+    }
+    rows = _rows(8000, odd)
+    assert len(rows) * len(VALUE) > 2 * READ_BYTES  # several batches
+    bf = _write(tmp_path, rows)
+    pages = list(bf.pages())
+    assert len(pages) > 2
+    assert [r for p in pages for r in p] == rows
+    assert list(bf.entries()) == rows  # the second pass re-reads without parsing values
+    assert bf.validate().total == 8000
+
+
+@pytest.mark.parametrize(
+    ("position", "text", "message"),
+    [
+        (4321, b'{"key":"movie:004320","value":nul}', r"entry 4321\b.*not valid JSON"),
+        (6000, b'{"key":"movie:000001","value":1}', r"entry 6000\b.*not sorted"),
+        (2500, b'{"key":"movie:002498","value":1}', r"entry 2500\b.*duplicate key"),
+        (3333, b'{"key":"movie:003332","value":"\\u0000"}', r"entry 3333\b.*\\u0000"),
+        (5555, b'{"key":"movie:005554"}', r"entry 5555\b.*value is missing"),
+    ],
+)
+def test_a_defect_deep_in_a_large_file_names_its_entry(tmp_path, position, text, message):
+    bf = _write(tmp_path, _rows(8000))
+    layout = Layout3.parse(bf.path.read_bytes())
+    layout.lines[position - 1] = text
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(layout.reseal().render())
+    with pytest.raises(InvalidBackupError, match=message):
+        BackupFile(bad).validate()
+
+
+def test_a_repeated_member_name_never_leaks_into_a_value(tmp_path):
+    """`{"key":"a","value":1,"value":2}` parses as value 2; the text after `"value":` is not a value."""
+    bf = _write(tmp_path, _rows(4000))
+    layout = Layout3.parse(bf.path.read_bytes())
+    layout.lines[1500] = b'{"key":"movie:001500","value":1,"value":2}'
+    layout.lines[1501] = b'{"key":"movie:001501","value":{"a":1},"key":"movie:001501"}'
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(layout.reseal().render())
+    bf = BackupFile(edited)
+    for _ in range(2):  # validating pass, then the re-read
+        got = dict(bf.entries())
+        assert got["movie:001500"] == b"2"
+        assert got["movie:001501"] == b'{"a":1}'
+        assert got["movie:001499"] == VALUE
