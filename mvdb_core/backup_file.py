@@ -447,7 +447,7 @@ class BackupFile:
             )
 
     def _pages_trusted(self) -> Iterator[list[Row]]:
-        """Re-read a file this object already validated: split lines, don't parse values.
+        """Re-read a file this object already validated: cut lines apart, parse nothing.
 
         Every line is in the writer's exact form `{"key":K,"value":V}`, and `,"value":` cannot
         occur inside the encoded key (its quotes are escaped). The digest is still checked.
@@ -457,18 +457,23 @@ class BackupFile:
         with open(self.path, "rb") as f:
             f.seek(self._data_offset)
             while lines := f.readlines(READ_BYTES):
-                if lines[-1].rstrip(b"\r\n") == b"]}":
-                    lines.pop()
+                while lines and (not lines[-1].strip() or lines[-1].rstrip(b"\r\n") == b"]}"):
+                    lines.pop()  # the end of the list (entry lines are never blank)
+                if not lines:
+                    continue
                 digest.update(b"".join(lines))
-                bodies = list(map(_strip_entry_end, lines))
-                ends = list(map(bytes.find, bodies, repeat(b',"value":')))
-                encoded = list(map(bytes.__getitem__, bodies, map(slice, repeat(7), ends)))
-                if b"\\" in b"".join(encoded):
-                    keys = list(map(orjson.loads, encoded))
-                else:  # no escapes: the key is its UTF-8 between the quotes
-                    keys = list(map(bytes.decode, map(bytes.__getitem__, encoded, repeat(slice(1, -1)))))
-                values = list(map(bytes.__getitem__, bodies, map(slice, map(operator.add, ends, repeat(9)),
-                                                                  repeat(-1))))
+                if not lines[-1].endswith(_ENTRY_LINE_END):  # the last entry (or CR LF line ends)
+                    lines = [_strip_entry_end(line) + _ENTRY_LINE_END[1:] for line in lines]
+                quotes = list(map(bytes.find, lines, repeat(b'"'), repeat(len(_FIRST))))
+                raw_keys = list(map(bytes.__getitem__, lines, map(slice, repeat(len(_FIRST)), quotes)))
+                starts = map(operator.add, quotes, repeat(len(_AFTER_KEY)))
+                if b"\\" not in b"".join(raw_keys):
+                    keys = list(map(bytes.decode, raw_keys))
+                else:  # escaped keys: the key's JSON ends where `,"value":` starts
+                    ends = list(map(bytes.find, lines, repeat(b',"value":')))
+                    keys = list(map(orjson.loads, map(bytes.__getitem__, lines, map(slice, repeat(7), ends))))
+                    starts = map(operator.add, ends, repeat(len(b',"value":')))
+                values = list(map(bytes.__getitem__, lines, map(slice, starts, repeat(-len(_ENTRY_LINE_END)))))
                 if needs_compact:
                     values = list(map(compact, values))
                 yield list(zip(keys, values))
