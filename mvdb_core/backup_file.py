@@ -411,7 +411,7 @@ class BackupFile:
         return chain.from_iterable(self.pages())
 
     def pages(self) -> Iterator[list[Row]]:
-        """`entries()` in lists of consecutive rows (about a megabyte each): the fast way to read."""
+        """`entries()` in lists of consecutive rows (a batch of lines each): the fast way to read."""
         counts = empty_counts()
         if self._legacy is not None:
             page: list[Row] = []
@@ -521,11 +521,10 @@ def _strip_entry_end(line: bytes) -> bytes:
 class _PageReader:
     """One validating pass over a file in our line layout, a batch of lines at a time.
 
-    A batch of plain entry lines is checked with C-level operations (`_fast`): every line
-    parsed on its own, types, order, NUL and the writer's exact form, the values cut out of
-    the lines unparsed. Anything unusual in a batch (the end of the list, escaped keys,
-    whitespace, a defect) goes through `_slow`, line by line, which finds and names the
-    exact entry at fault.
+    A batch of plain entry lines is checked with C-level operations (`_fast`): the writer's
+    exact form, keys cut out of the lines, each value parsed on its own, order, NUL. Anything
+    unusual in a batch (the end of the list, escaped keys, whitespace, a defect) goes through
+    `_slow`, line by line, which finds and names the exact entry at fault.
     """
 
     def __init__(self, backup: BackupFile, counts: dict[str, int]) -> None:
