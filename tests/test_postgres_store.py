@@ -59,3 +59,23 @@ def test_non_c_collation_still_reads_in_code_point_order(pg_server):
 def test_missing_table_message_has_the_sql(pg_url):
     with open_store(pg_url) as st, pytest.raises(StoreError, match="CREATE TABLE IF NOT EXISTS kv_store_cd38bf14"):
         st.count()
+
+
+def test_a_database_in_another_encoding_reads_and_writes_utf8_exactly(pg_server):
+    url = pg_server.create_db("latin1_test")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS latin1_db")
+        conn.execute("CREATE DATABASE latin1_db ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+    rows = [("café:ü", '{"name": "Zoë", "note": "ß"}'.encode()), ("plain", b"[1, 2]")]
+    with open_store(url.rsplit("/", 1)[0] + "/latin1_db") as st:
+        st.create_table()
+        st.write(rows, [])
+        assert list(st.iter_rows()) == rows
+
+
+def test_a_null_value_is_reported_not_read_as_garbage(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE nullable_kv (key text PRIMARY KEY, value jsonb)")
+        conn.execute("""INSERT INTO nullable_kv VALUES ('a', '{"x": 1}'), ('b', NULL)""")
+    with open_store(pg_url, table="nullable_kv") as st, pytest.raises(StoreError, match="NULL value"):
+        list(st.iter_rows())
