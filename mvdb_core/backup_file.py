@@ -462,7 +462,7 @@ class BackupFile:
                 if not lines:
                     continue
                 digest.update(b"".join(lines))
-                if not lines[-1].endswith(_ENTRY_LINE_END):  # the last entry (or CR LF line ends)
+                if not all(map(bytes.endswith, lines, repeat(_ENTRY_LINE_END))):  # the last entry, CR LF
                     lines = [_strip_entry_end(line) + _ENTRY_LINE_END[1:] for line in lines]
                 quotes = list(map(bytes.find, lines, repeat(b'"'), repeat(len(_FIRST))))
                 raw_keys = list(map(bytes.__getitem__, lines, map(slice, repeat(len(_FIRST)), quotes)))

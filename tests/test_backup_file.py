@@ -85,3 +85,24 @@ def test_a_repeated_member_name_never_leaks_into_a_value(tmp_path):
         assert got["movie:001500"] == b"2"
         assert got["movie:001501"] == b'{"a":1}'
         assert got["movie:001499"] == VALUE
+
+
+def test_crlf_line_ends_on_some_lines_read_back_exactly(tmp_path):
+    """A file saved by an editor that turned some line ends into CR LF stays exact on every pass."""
+    import hashlib
+
+    rows = _rows(3000)
+    data = _write(tmp_path, rows).path.read_bytes()
+    head, _, rest = data.partition(b"\n")
+    lines = rest.split(b"\n")
+    for i in range(1, len(lines) - 3, 7):
+        lines[i] += b"\r"
+    rest = b"\n".join(lines)
+    section = rest[rest.index(b"\n") + 1 : rest.rindex(b"]}")]
+    meta = orjson.loads(head.rstrip()[len(b'{"metadata":') : -1])
+    meta["sha256"] = hashlib.sha256(section).hexdigest()
+    edited = tmp_path / "crlf.json"
+    edited.write_bytes((b'{"metadata":' + orjson.dumps(meta) + b",").ljust(8191) + b"\n" + rest)
+    bf = BackupFile(edited)
+    assert list(bf.entries()) == rows
+    assert list(bf.entries()) == rows  # the re-read without parsing
