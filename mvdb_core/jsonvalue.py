@@ -9,29 +9,49 @@ matter, numbers compare by value, `true` is not `1`.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789.", b"0000000000")
 _SIXTEEN_DIGITS = b"0" * 16
+_BIG_EXPONENT = re.compile(rb"[eE][-+]?[0-9]{3}")
 
 
 def has_long_number(text: bytes) -> bool:
-    """16+ digits in a row somewhere (beyond a double's exact range); a C-speed scan, no regex."""
-    return _SIXTEEN_DIGITS in text.translate(_DIGITS_TO_ZERO)
+    """`text` may hold a number a double cannot hold exactly.
 
+    That is 16+ digits and points in a row, or a three-digit exponent. C-speed scans; a false
+    alarm (digits in a string) only costs an exact parse.
+    """
+    return _SIXTEEN_DIGITS in text.translate(_DIGITS_TO_ZERO) or _BIG_EXPONENT.search(text) is not None
 
 
 def loads(text: bytes | str) -> Any:
-    """Parse JSON; numbers beyond a double's range are kept exactly as Decimal."""
+    """Parse JSON exactly: integers beyond 64 bits stay int, long decimals become Decimal.
+
+    orjson parses (and validates) first; it would turn such numbers into doubles, so texts
+    that may hold one are parsed again by the standard library.
+    """
+    raw = text.encode() if isinstance(text, str) else text
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
         if "infinity" not in str(exc):
             raise
-        return json.loads(text, parse_float=Decimal)
+    else:
+        if not has_long_number(raw):
+            return value
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("recursion limit reached: nested too deeply") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"not valid JSON: {name}")
 
 
 def dumps(value: Any) -> bytes:

@@ -106,3 +106,83 @@ def test_crlf_line_ends_on_some_lines_read_back_exactly(tmp_path):
     bf = BackupFile(edited)
     assert list(bf.entries()) == rows
     assert list(bf.entries()) == rows  # the re-read without parsing
+
+
+def test_every_file_the_reader_accepts_reads_as_a_json_parser_reads_it(tmp_path):
+    """Differential: batch or line by line, first pass or re-read, the entries are the document's."""
+    import hashlib
+    import json
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import mvdb_core.backup_file as backup_file
+    from mvdb_core.jsonvalue import same_text
+
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False,
+                        allow_infinity=False), st.text(max_size=8))
+    values = st.recursive(scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=4), c,
+                          max_size=3), max_leaves=6)
+    keys = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=6)
+    edits = st.lists(st.tuples(st.integers(0, 60), st.sampled_from(
+        ["crlf", "space", "tab", "repeat-value", "repeat-key", "swap", "spaced-json", "drop-comma", "blank"])),
+        max_size=4)
+
+    def edit(line: bytes, how: str) -> bytes:
+        if how == "crlf":
+            return line + b"\r"
+        if how == "space":
+            return line.replace(b'"value":', b'"value": ', 1)
+        if how == "tab":
+            return line.replace(b'"value":', b'"value":\t', 1)
+        if how == "repeat-value":
+            return line[:-1] + b',"value":"other"}'
+        if how == "repeat-key":
+            return line[:-1] + b',"k\\u0065y":"zzz"}'
+        if how in ("swap", "spaced-json"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                return line
+            if how == "spaced-json":
+                return json.dumps(entry, ensure_ascii=False).encode()
+            return json.dumps({"value": entry.get("value"), "key": entry.get("key")}, separators=(",", ":")).encode()
+        if how == "drop-comma":
+            return line + b"\n"
+        return b""
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.dictionaries(keys, values, min_size=1, max_size=60), edits)
+    def check(data, changes):
+        rows = sorted((k, json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()) for k, v in data.items())
+        path = tmp_path / "p.json"
+        path.unlink(missing_ok=True)
+        with BackupWriter(path, {"kind": "sqlite", "table": "kv_store_cd38bf14"}) as w:
+            w.add(rows)
+            w.commit()
+        layout = Layout3.parse(path.read_bytes())
+        for at, how in changes:
+            i = at % len(layout.lines)
+            layout.lines[i] = edit(layout.lines[i], how)
+        section = b",\n".join(layout.lines) + b"\n"
+        layout.meta = {**layout.meta, "sha256": hashlib.sha256(section).hexdigest()}
+        edited = tmp_path / "e.json"
+        edited.write_bytes(layout.render())
+        bf = BackupFile(edited)
+        try:
+            first = list(bf.entries())
+        except InvalidBackupError:
+            return
+        second = list(bf.entries())
+        document = json.loads(edited.read_bytes())["kvStoreData"]
+        assert [k for k, _ in first] == [e["key"] for e in document] == [k for k, _ in second]
+        for (_, a), (_, b), e in zip(first, second, document):
+            assert same_text(a, b)
+            assert same_text(a, json.dumps(e["value"]).encode())
+
+    saved = backup_file.READ_BYTES
+    backup_file.READ_BYTES = 300  # a few lines a batch: the batch and line-by-line paths meet often
+    try:
+        check()
+    finally:
+        backup_file.READ_BYTES = saved
