@@ -44,6 +44,13 @@ def second_url(request, store_url, tmp_path):
     return request.getfixturevalue("pg_server").create_db(f"second_{os.getpid()}_{id(tmp_path)}")
 
 
+def _sample_backup(store_url: str, tmp_path: Path) -> Path:
+    """SAMPLE written to the store, then backed up into tmp_path."""
+    put(store_url, SAMPLE)
+    with open_store(store_url) as src:
+        return backup(src, tmp_path).path
+
+
 def _opts(tmp_path: Path, **kw) -> RestoreOptions:
     return RestoreOptions(snapshot_dir=tmp_path / "snap", **kw)
 
@@ -128,9 +135,7 @@ def test_category_subset(store_url, tmp_path):
 
 
 def test_merge_mirror_dry_run_and_snapshot(store_url, tmp_path):
-    put(store_url, SAMPLE)
-    with open_store(store_url) as src:
-        path = backup(src, tmp_path).path
+    path = _sample_backup(store_url, tmp_path)
     bf = BackupFile(path)
     # change the target: one changed, one deleted, one extra movie and one extra favorite
     with open_store(store_url) as st:
@@ -196,9 +201,7 @@ def test_legacy_2_0_0_with_and_without_repair(store_url, tmp_path):
 
 
 def test_remap_user(store_url, second_url, tmp_path):
-    put(store_url, SAMPLE)
-    with open_store(store_url) as src:
-        path = backup(src, tmp_path).path
+    path = _sample_backup(store_url, tmp_path)
     target = second_url
     with open_store(target) as dst:
         res = restore(BackupFile(path), dst, _opts(tmp_path, remap={"u1": "u2"}))
@@ -219,9 +222,7 @@ def test_remap_collision_is_refused(sqlite_url, tmp_path):
 
 
 def test_verification_detects_difference(store_url, tmp_path):
-    put(store_url, SAMPLE)
-    with open_store(store_url) as src:
-        path = backup(src, tmp_path).path
+    path = _sample_backup(store_url, tmp_path)
     bf = BackupFile(path)
     with open_store(store_url) as st:
         verify_restore(bf, st, _opts(tmp_path))
@@ -252,9 +253,7 @@ def test_interrupted_restore_completes_on_rerun(store_url, second_url, tmp_path)
 
 
 def test_validation_happens_before_any_write(store_url, tmp_path):
-    put(store_url, SAMPLE)
-    with open_store(store_url) as src:
-        path = backup(src, tmp_path).path
+    path = _sample_backup(store_url, tmp_path)
     data = path.read_bytes().replace(b'"Two"', b'"Tw0"')  # changes content, keeps the layout
     bad = tmp_path / "bad.json"
     bad.write_bytes(data)
@@ -268,9 +267,7 @@ def test_validation_happens_before_any_write(store_url, tmp_path):
 
 
 def test_plan_of_identical_store_is_all_unchanged(store_url, tmp_path):
-    put(store_url, SAMPLE)
-    with open_store(store_url) as src:
-        path = backup(src, tmp_path).path
+    path = _sample_backup(store_url, tmp_path)
     with open_store(store_url) as st:
         plan = plan_restore(BackupFile(path), st, _opts(tmp_path, mode="mirror"))
     t = plan.totals()
