@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,8 @@ from typing import Any
 from .backup_file import BackupWriter, resolve_out_path
 from .categories import categorize
 from .errors import StoreError
+from .progress import ProgressFn, Stage, Tracker
 from .stores.base import Store
-
-BackupProgress = Callable[[int, dict[str, int]], None]
-"""Called after each page with the rows written so far and the per-category counts so far."""
 
 
 @dataclass
@@ -28,17 +25,26 @@ def backup(
     out: str | os.PathLike[str] | None = None,
     categories: frozenset[str] | None = None,
     allow_empty: bool = False,
-    progress: BackupProgress | None = None,
+    progress: ProgressFn | None = None,
+    total: int | None = None,
 ) -> BackupResult:
-    """Write a backup of `store`; raise StoreError (and leave no file) when it finds no rows."""
+    """Write a backup of `store` (one point in time); raise StoreError (and leave no file) when it finds no rows.
+
+    `total`, when the caller counted the rows already, makes the progress events say how far along it is.
+    """
     path = resolve_out_path(out)
+    tracker = Tracker(progress, Stage.BACKUP, total)
     with BackupWriter(path, store.describe(), categories) as writer:
-        for page in store.iter_pages():
-            if categories is not None:
-                page = [row for row in page if categorize(row[0]) in categories]
-            writer.add(page)
-            if progress:
-                progress(writer.total, writer.counts)
+        pages = store.iter_pages()
+        try:
+            for page in pages:
+                if categories is not None:
+                    page = [row for row in page if categorize(row[0]) in categories]
+                writer.add(page)
+                if page:
+                    tracker.add(len(page), categorize(page[-1][0]))
+        finally:
+            pages.close()
         if writer.total == 0 and not allow_empty:
             reason = store.empty_reason()
             what = f"categories {', '.join(sorted(categories))}" if categories else f"table {store.table}"
@@ -48,4 +54,5 @@ def backup(
                 + "; no file was written"
             )
         meta = writer.commit()
+    tracker.finish()
     return BackupResult(path, meta)

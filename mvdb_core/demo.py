@@ -1,7 +1,7 @@
 """Synthetic MVDB data: realistic KV rows for demos, tests and benchmarks.
 
 Real MVDB data is private, yet the dashboard, the statistics page and the benchmarks need a
-table that looks like one: every category of DESIGN.md section 1, the record shapes of the app,
+table that looks like one: every category (`categories.py`), the record shapes of the app,
 Japanese titles and names, release dates over twenty years, favorites pointing at real rows,
 and the value quirks (master data stored as a JSON *string* holding JSON). `generate` streams
 the rows: memory stays bounded (a few MB of caches) whatever the size. Ids are a pure function
@@ -15,9 +15,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 import orjson
+
+from .errors import UsageError
+from .progress import ProgressFn, Stage, Tracker
+from .stores.base import Store, pages_of
 
 DEFAULT_ROWS = 3000
 
@@ -410,3 +415,18 @@ class _Demo:
             yield key, dumps(value)
         yield "app_meta:version", dumps({"version": "2.4.1", "schema": 3, "updatedAt": _iso(_T0 + _SPAN)})
         yield "app_meta:migrated", dumps(True)  # a scalar JSONB value: legal, and must survive too
+
+
+def seed_store(store: Store, rows: int = DEFAULT_ROWS, seed: int = 0, force: bool = False,
+         progress: ProgressFn | None = None) -> dict[str, int]:
+    """Fill an empty store with `generate(rows, seed)`; returns its counts. `force` writes into a table with data."""
+    if rows < 1:
+        raise UsageError("--rows must be at least 1")
+    if store.table_exists() and not store.is_empty() and not force:
+        raise UsageError(
+            f"table {store.table} already holds data; demo data only goes into an empty table (or pass --force)"
+        )
+    tracker = Tracker(progress, Stage.DEMO, rows)
+    store.write(chain.from_iterable(tracker.counted(pages_of(generate(rows, seed)))), upsert=force)
+    tracker.finish()
+    return store.count()

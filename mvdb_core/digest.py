@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ import orjson
 
 from .backup_file import BackupFile
 from .jsonvalue import has_long_number
+from .progress import ProgressFn, Stage, Tracker
 from .stores.base import Row, Store
 
 _SORT = orjson.OPT_SORT_KEYS
@@ -36,8 +37,6 @@ class Digest:
 
     def __str__(self) -> str:
         return f"{self.sha256[:16]}… ({self.rows:,} rows)"
-
-
 
 
 def _parse_int(text: str) -> Any:
@@ -125,25 +124,26 @@ class DigestBuilder:
         return Digest(self._hash.hexdigest(), self.rows)
 
 
-def digest_rows(rows: Iterable[Row], progress: Callable[[int], None] | None = None) -> Digest:
+def digest_rows(rows: Iterable[Row], tracker: Tracker | None = None) -> Digest:
     """Digest of rows that come in strictly increasing key order."""
     builder = DigestBuilder()
     for key, value in rows:
         builder.add(key, value)
-        if progress and builder.rows % 5000 == 0:
-            progress(5000)
-    if progress and builder.rows % 5000:
-        progress(builder.rows % 5000)
+        if tracker is not None and builder.rows % 5000 == 0:
+            tracker.add(5000)
+    if tracker is not None:
+        tracker.add(builder.rows % 5000)
+        tracker.finish()
     return builder.result()
 
 
-def store_digest(store: Store, progress: Callable[[int], None] | None = None) -> Digest:
+def store_digest(store: Store, progress: ProgressFn | None = None, stage: Stage = Stage.DIGEST) -> Digest:
     """Digest of every row of a store (an absent table digests as empty)."""
     if not store.table_exists():
         return digest_rows(())
-    return digest_rows(store.iter_rows(), progress)
+    return digest_rows(store.iter_rows(), Tracker(progress, stage))
 
 
-def backup_digest(backup: BackupFile, progress: Callable[[int], None] | None = None) -> Digest:
+def backup_digest(backup: BackupFile, progress: ProgressFn | None = None) -> Digest:
     """Digest of a backup file's entries as stored (validated while read)."""
-    return digest_rows(backup.entries(), progress)
+    return digest_rows(backup.entries(), Tracker(progress, Stage.DIGEST))

@@ -1,13 +1,16 @@
 """Restore: plan against the target, snapshot what will be overwritten, write, verify.
 
 Everything streams: the backup file and the target are both in key code-point order, so the
-plan and the verification are merge joins that hold one row of each side at a time.
+plan and the verification are merge joins that hold one row of each side at a time. The plan,
+the snapshot, the write and the verification run inside one `Store.exclusive()` session, so the
+rows a restore overwrites or deletes are exactly the rows in its plan and its safety snapshot
+(docs/reliability.md). See docs/architecture.md for the data flow.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, compress, islice
@@ -18,13 +21,13 @@ import orjson
 
 from .backup_file import BackupFile, BackupWriter
 from .categories import CATEGORY_NAMES, add_sorted_counts, categorize, empty_counts
-from .errors import StoreError, UsageError, VerificationError
+from .errors import PlanChanged, StoreError, UsageError, VerificationError
 from .jsonvalue import dumps, loads, same_text
+from .progress import ProgressFn, Stage, Tracker
 from .stores.base import Row, Store, pages_of
 
 PER_USER_PREFIXES = ("movie_type_colors:", "custom_nav_items:")
-RestoreProgress = Callable[[str, int, int | None], None]
-"""Called with (stage, rows done in this stage, stage total if known)."""
+MODES = ("merge", "mirror")
 
 
 @dataclass
@@ -45,15 +48,20 @@ class RestoreOptions:
     snapshot_dir: Path = Path("backups/snapshots")
 
     def __post_init__(self) -> None:
-        if self.mode not in ("merge", "mirror"):
+        if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}: use merge or mirror")
         for old, new in self.remap.items():
             if not old or not new or old == new:
                 raise UsageError(f"invalid --remap-user {old}={new}: give OLD=NEW with two different user ids")
 
+    def in_scope(self, key: str) -> bool:
+        return self.categories is None or categorize(key) in self.categories
+
 
 @dataclass
 class Plan:
+    """What a restore does, per category: a pure function of the backup, the options and the target."""
+
     categories: dict[str, CategoryPlan] = field(default_factory=lambda: {n: CategoryPlan() for n in CATEGORY_NAMES})
     repaired: int = 0
     remapped: list[tuple[str, str]] = field(default_factory=list)
@@ -79,6 +87,15 @@ class Plan:
         t = self.totals()
         return t.added + t.changed
 
+    def rows(self) -> list[tuple[str, CategoryPlan]]:
+        """The categories to show, the ones where something happens first, each group in table order."""
+        shown = [(n, c) for n, c in self.categories.items() if c.added or c.changed or c.unchanged or c.extra]
+        return sorted(shown, key=lambda item: not (item[1].added or item[1].changed or item[1].extra))
+
+    def same_changes(self, other: Plan) -> bool:
+        """True when `other` (the plan an admin confirmed) describes the same writes and deletes."""
+        return self.mode == other.mode and self.categories == other.categories
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
@@ -98,107 +115,111 @@ class RestoreResult:
     written: int = 0
     deleted: int = 0
     verified: bool = False
-    cancelled: bool = False
 
 
 # --------------------------------------------------------------------------------------------
-# The source stream: the file's entries, filtered, repaired and remapped, in key order
+# The source: the file's entries, filtered, repaired and remapped, in key order
 
 
-class Source:
-    """Re-iterable stream of the rows a restore would write, in key order."""
+def source_pages(backup: BackupFile, options: RestoreOptions, plan: Plan | None = None) -> Iterator[list[Row]]:
+    """The rows a restore writes, in key order, in pages; what the transforms did is counted into `plan`."""
+    plan = plan if plan is not None else Plan()
+    repair = options.legacy_repair and backup.is_legacy
+    if not repair and not options.remap and options.categories is None:
+        yield from backup.pages()  # nothing to filter or transform: the hot path
+        return
+    transform = _Transform(options, repair, plan)
+    if not options.remap:
+        for page in backup.pages():
+            rows = [transform(key, value) for key, value in page if options.in_scope(key)]
+            if rows:
+                yield rows
+        return
+    renamed = _renamed_rows(backup, options)  # renamed keys no longer sort in place: a first pass (few rows)
+    plan.remapped = [(old, new) for old, new, _ in renamed]
 
-    def __init__(self, backup: BackupFile, options: RestoreOptions) -> None:
-        self.backup = backup
-        self.options = options
-        self.plan = Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES))
-        self._renamed: list[Row] | None = None
-        self._repair = options.legacy_repair and backup.is_legacy
+    def kept() -> Iterator[Row]:
+        for key, value in backup.entries():
+            if options.in_scope(key) and _rename(key, options.remap) is None:
+                yield transform(key, value)
 
-    def in_scope(self, key: str) -> bool:
-        cats = self.options.categories
-        return cats is None or categorize(key) in cats
+    extra = [(new, transform(new, value)[1]) for _, new, value in renamed]
+    yield from pages_of(heapq.merge(kept(), sorted(extra)))
 
-    def _transform(self, key: str, value: bytes) -> tuple[str, bytes, bool]:
-        """Apply legacy repair and user remap; returns (key, value, renamed)."""
-        opts = self.options
-        if self._repair and key.startswith("master_") and value[:1] == b"{":
-            value = orjson.dumps(value.decode())
+
+class _Transform:
+    """Legacy repair and the userId rewrite of one row, counted into the plan."""
+
+    def __init__(self, options: RestoreOptions, repair: bool, plan: Plan) -> None:
+        self.remap, self.repair, self.plan = options.remap, repair, plan
+
+    def __call__(self, key: str, value: bytes) -> Row:
+        if self.repair and key.startswith("master_") and value[:1] == b"{":
+            value = orjson.dumps(value.decode())  # the app's 2.0.0 backup parsed these JSON strings
             self.plan.repaired += 1
-        if not opts.remap:
-            return key, value, False
-        renamed = False
-        for prefix in PER_USER_PREFIXES:
-            if key.startswith(prefix) and key[len(prefix):] in opts.remap:
-                new_key = prefix + opts.remap[key[len(prefix):]]
-                self.plan.remapped.append((key, new_key))
-                key, renamed = new_key, True
-        cat = categorize(key)
-        if cat in ("favorites", "settings"):
+        if self.remap and categorize(key) in ("favorites", "settings") and b'"userId"' in value:
             value = self._rewrite_user_ids(value)
-        return key, value, renamed
+        return key, value
 
     def _rewrite_user_ids(self, value: bytes) -> bytes:
-        if b'"userId"' not in value:
-            return value
         doc = loads(value)
         items = doc if isinstance(doc, list) else [doc]
         changed = False
         for item in items:
-            if isinstance(item, dict) and item.get("userId") in self.options.remap:
-                item["userId"] = self.options.remap[item["userId"]]
+            if isinstance(item, dict) and item.get("userId") in self.remap:
+                item["userId"] = self.remap[item["userId"]]
                 changed = True
-        if changed:
-            self.plan.user_rewrites += 1
-            return dumps(doc)
-        return value
+        if not changed:
+            return value
+        self.plan.user_rewrites += 1
+        return dumps(doc)
 
-    def _prepare_renamed(self) -> list[Row]:
-        """Keys renamed by the remap no longer sort in place: collect them (few) in a first pass."""
-        renamed: list[Row] = []
-        seen_targets: set[str] = set()
-        new_keys = {p + n for p in PER_USER_PREFIXES for n in self.options.remap.values()}
-        for key, value in self.backup.entries():
-            if key in new_keys:
-                seen_targets.add(key)
-            if not self.in_scope(key):
-                continue
-            k2, v2, was_renamed = self._transform(key, value)
-            if was_renamed:
-                renamed.append((k2, v2))
-        for key, _ in renamed:
-            if key in seen_targets:
-                raise UsageError(
-                    f"--remap-user would rename a key onto {key!r}, which the backup already holds; "
-                    "remove one of them from the remap"
-                )
-        renamed.sort()
-        return renamed
 
-    def __iter__(self) -> Iterator[Row]:
-        return chain.from_iterable(self.pages())
+def _rename(key: str, remap: dict[str, str]) -> str | None:
+    """The new key of a per-user key whose user is remapped, else None."""
+    for prefix in PER_USER_PREFIXES:
+        if key.startswith(prefix) and key[len(prefix):] in remap:
+            return prefix + remap[key[len(prefix):]]
+    return None
 
-    def pages(self) -> Iterator[list[Row]]:
-        """Transformed rows in scope, in pages; the plan's counters are reset on every pass."""
-        if self.options.remap and self._renamed is None:
-            self._renamed = self._prepare_renamed()
-        self.plan.repaired = 0
-        self.plan.user_rewrites = 0
-        self.plan.remapped = []
-        if self._renamed:
-            yield from pages_of(heapq.merge(self._main(), self._renamed))
-        elif not self._repair and not self.options.remap and self.options.categories is None:
-            yield from self.backup.pages()  # nothing to filter or transform: the hot path
+
+def _renamed_rows(backup: BackupFile, options: RestoreOptions) -> list[tuple[str, str, bytes]]:
+    """(old key, new key, value) of the rows the remap renames; refuses a rename onto a key the file holds."""
+    renamed: list[tuple[str, str, bytes]] = []
+    targets = {p + n for p in PER_USER_PREFIXES for n in options.remap.values()}
+    present: set[str] = set()
+    for key, value in backup.entries():
+        if key in targets:
+            present.add(key)
+        new = _rename(key, options.remap) if options.in_scope(key) else None
+        if new is not None:
+            renamed.append((key, new, value))
+    for _, new, _ in renamed:
+        if new in present:
+            raise UsageError(
+                f"--remap-user would rename a key onto {new!r}, which the backup already holds; "
+                "remove one of them from the remap"
+            )
+    return renamed
+
+
+# --------------------------------------------------------------------------------------------
+# Walking the source beside the target
+
+
+def _target_pages(store: Store, options: RestoreOptions) -> Iterator[list[Row]]:
+    """The target's rows in scope; closes its read when stopped early (a COPY must not stay open)."""
+    if not store.table_exists():
+        return
+    pages = store.iter_pages()
+    try:
+        if options.categories is None:
+            yield from pages
         else:
-            yield from pages_of(self._main())
-
-    def _main(self) -> Iterator[Row]:
-        for key, value in self.backup.entries():
-            if not self.in_scope(key):
-                continue
-            k2, v2, renamed = self._transform(key, value)
-            if not renamed:
-                yield k2, v2
+            for page in pages:
+                yield [row for row in page if options.in_scope(row[0])]
+    finally:
+        pages.close()
 
 
 def _merge_join(src: Iterator[Row], tgt: Iterator[Row]) -> Iterator[tuple[str, bytes | None, bytes | None]]:
@@ -207,62 +228,16 @@ def _merge_join(src: Iterator[Row], tgt: Iterator[Row]) -> Iterator[tuple[str, b
     s = next(src, end)
     t = next(tgt, end)
     while s is not end or t is not end:
-        if t is end or (s is not end and s[0] < t[0]):
-            yield s[0], s[1], None
+        if t is end or (s is not end and s[0] < t[0]):  # type: ignore[index]
+            yield s[0], s[1], None  # type: ignore[index]
             s = next(src, end)
-        elif s is end or t[0] < s[0]:
-            yield t[0], None, t[1]
+        elif s is end or t[0] < s[0]:  # type: ignore[index]
+            yield t[0], None, t[1]  # type: ignore[index]
             t = next(tgt, end)
         else:
-            yield s[0], s[1], t[1]
+            yield s[0], s[1], t[1]  # type: ignore[index]
             s = next(src, end)
             t = next(tgt, end)
-
-
-def _target_pages(store: Store, source: Source) -> Iterator[list[Row]]:
-    if not store.table_exists():
-        return iter(())
-    if source.options.categories is None:
-        return store.iter_pages()
-    return ([row for row in page if source.in_scope(row[0])] for page in store.iter_pages())
-
-
-def _target_rows(store: Store, source: Source) -> Iterator[Row]:
-    return chain.from_iterable(_target_pages(store, source))
-
-
-def _differences(
-    source: Source, target: Iterator[list[Row]], progress: Callable[[int], None] | None
-) -> Iterator[tuple[str, bytes | None, bytes | None]]:
-    """The rows whose texts are not identical on both sides: (key, source value, target value).
-
-    Compares runs of rows as whole lists (C speed) while both sides hold the same keys, and
-    falls back to a row-by-row merge join from the first run where they do not.
-    """
-    src = chain.from_iterable(source.pages())
-    tgt = chain.from_iterable(target)
-    while s := list(islice(src, 4096)):
-        t = list(islice(tgt, len(s)))
-        if s != t:
-            if [k for k, _ in s] != [k for k, _ in t]:
-                yield from (row for row in _merge_join(chain(s, src), chain(t, tgt)) if row[1] != row[2])
-                return
-            yield from ((k, a, b) for (k, a), (_, b) in zip(s, t) if a != b)
-        if progress:
-            progress(len(s))
-    yield from ((k, None, v) for k, v in tgt)
-
-
-# --------------------------------------------------------------------------------------------
-# Plan, restore, verify
-
-
-def plan_restore(backup: BackupFile, store: Store, options: RestoreOptions) -> Plan:
-    """Compare the backup with the target; validates the whole file and writes nothing."""
-    source = Source(backup, options)
-    for key, s, t in _merge_join(iter(source), _target_rows(store, source)):
-        _count(source.plan, key, s, t)
-    return source.plan
 
 
 def _count(plan: Plan, key: str, s: bytes | None, t: bytes | None) -> bool:
@@ -281,170 +256,222 @@ def _count(plan: Plan, key: str, s: bytes | None, t: bytes | None) -> bool:
     return True
 
 
+@dataclass
+class _Walk:
+    """One pass over source and target: the plan, which source rows to write, which keys to delete."""
+
+    plan: Plan
+    flags: bytearray = field(default_factory=bytearray)
+    deletes: list[str] = field(default_factory=list)
+
+
+def _walk(
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None,
+    snapshot: BackupWriter | None = None,
+) -> _Walk:
+    """Plan (validating the whole file); with `snapshot`, also record the rows that will be overwritten or deleted."""
+    walk = _Walk(Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES)))
+    plan, flags, deletes = walk.plan, walk.flags, walk.deletes
+    mirror = options.mode == "mirror"
+    tracker = Tracker(progress, Stage.PLAN)
+    saved: list[Row] = []
+    target = _target_pages(store, options)
+    try:
+        rows = _merge_join(chain.from_iterable(source_pages(backup, options, plan)), chain.from_iterable(target))
+        for key, s, t in rows:
+            write = _count(plan, key, s, t)
+            if s is not None:
+                flags.append(write)
+                if write and s == b"null" and not store.accepts_json_null:
+                    raise StoreError(
+                        f"key {key!r} has the value JSON null, which the {store.kind} store cannot write (it "
+                        "becomes SQL NULL); restore through a postgresql:// connection string; nothing was written"
+                    )
+            elif mirror:
+                deletes.append(key)
+            if t is not None and snapshot is not None and (write or (s is None and mirror)):
+                saved.append((key, t))
+                if len(saved) >= 1000:
+                    snapshot.add(saved)
+                    saved = []
+            tracker.add(1)
+    finally:
+        target.close()
+    if snapshot is not None:
+        snapshot.add(saved)
+    tracker.finish()
+    return walk
+
+
+def plan_restore(
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None = None
+) -> Plan:
+    """Compare the backup with the target; validates the whole file and writes nothing."""
+    return _walk(backup, store, options, progress).plan
+
+
+# --------------------------------------------------------------------------------------------
+# Restore
+
+
 def restore(
     backup: BackupFile,
     store: Store,
     options: RestoreOptions,
-    progress: RestoreProgress | None = None,
-    confirm: Callable[[Plan], bool] | None = None,
+    progress: ProgressFn | None = None,
+    expected: Plan | None = None,
 ) -> RestoreResult:
-    """Plan (validating fully), snapshot what will be overwritten, write, verify.
+    """Plan (validating fully), snapshot what will be overwritten, write, verify: one exclusive session.
 
-    A dry run stops after the plan. `confirm` sees the plan before the first write and can
-    cancel (the result then has `cancelled` set and nothing was written).
+    A dry run stops after the plan. `expected` is the plan an admin confirmed: if the store
+    changed since, PlanChanged is raised and nothing is written.
     """
     if options.dry_run:
-        return RestoreResult(plan_restore(backup, store, options))
-    if confirm is None and store.transactional and store.table_exists() and store.is_empty():
-        return _restore_into_empty(backup, store, options, progress)
-    source = Source(backup, options)
-    flags = bytearray()
-    deletes: list[str] = []
-    snap_path = _snapshot_path(options.snapshot_dir, store)
-    options.snapshot_dir.mkdir(parents=True, exist_ok=True)
-    snapshot = BackupWriter(snap_path, {**store.describe(), "snapshotOf": store.table})
-    with snapshot:
-        batch: list[Row] = []
-        done = 0
-        for key, s, t in _merge_join(iter(source), _target_rows(store, source)):
-            must_write = _count(source.plan, key, s, t)
-            if must_write and s == b"null" and not store.accepts_json_null:
-                raise StoreError(
-                    f"key {key!r} has the value JSON null, which the {store.kind} store cannot write (it becomes "
-                    "SQL NULL); restore through a postgresql:// connection string instead; nothing was written"
-                )
-            if s is not None:
-                flags.append(must_write)
-            if t is not None and (must_write or (s is None and options.mode == "mirror")):
-                batch.append((key, t))
-                if s is None:
-                    deletes.append(key)
-                if len(batch) >= 1000:
-                    snapshot.add(batch)
-                    batch = []
-            done += 1
-            if progress and done % 5000 == 0:
-                progress("plan", done, None)
-        snapshot.add(batch)
-        plan = source.plan
-        if confirm is not None and (plan.writes or deletes) and not confirm(plan):
-            snapshot.abort()
-            return RestoreResult(plan, cancelled=True)
-        if plan.writes or deletes:
-            check_target_writable(store)  # only now: a file that fails validation creates nothing
-        snapshot_file = snapshot.commit() and snap_path if snapshot.total else None
-        if snapshot_file is None:
-            snapshot.abort()
-    result = RestoreResult(plan, snapshot_file)
-    if plan.writes or deletes:
-        store.write(_Flagged(source, flags), deletes, stage_progress(progress, "write", plan.writes))
-    result.written, result.deleted = plan.writes, len(deletes)
-    verify_restore(backup, store, options, stage_progress(progress, "verify", None))
-    result.verified = True
+        return RestoreResult(plan_restore(backup, store, options, progress))
+    with store.exclusive():
+        if store.transactional and store.table_exists() and store.is_empty():
+            result = _restore_into_empty(backup, store, options, progress, expected)
+        else:
+            result = _restore_over(backup, store, options, progress, expected)
+        verify_restore(backup, store, options, progress)
+        result.verified = True
     return result
+
+
+def _check_expected(plan: Plan, expected: Plan | None) -> None:
+    if expected is not None and not plan.same_changes(expected):
+        t = plan.totals()
+        raise PlanChanged(
+            "the store changed since the plan was made (now: "
+            f"{t.added:,} added, {t.changed:,} changed, {t.unchanged:,} unchanged, {t.extra:,} extra): "
+            "nothing was written; review the new plan and confirm again"
+        )
+
+
+def _restore_over(
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None, expected: Plan | None
+) -> RestoreResult:
+    options.snapshot_dir.mkdir(parents=True, exist_ok=True)
+    snap_path = _snapshot_path(options.snapshot_dir, store)
+    with BackupWriter(snap_path, {**store.describe(), "snapshotOf": store.table}) as snapshot:
+        walk = _walk(backup, store, options, progress, snapshot)
+        plan = walk.plan
+        _check_expected(plan, expected)
+        if not (plan.writes or walk.deletes):
+            return RestoreResult(plan)
+        if not store.table_exists():
+            store.create_table()  # only now: a file that fails validation creates nothing
+        snapshot_file = snap_path if snapshot.total else None
+        if snapshot_file is not None:
+            snapshot.commit()
+    tracker = Tracker(progress, Stage.WRITE, plan.writes)
+    chosen = _chosen_pages(source_pages(backup, options), walk.flags)
+    store.write(chain.from_iterable(tracker.counted(chosen)), walk.deletes, upsert=plan.totals().changed > 0)
+    tracker.finish()
+    return RestoreResult(plan, snapshot_file, written=plan.writes, deleted=len(walk.deletes))
+
+
+def _chosen_pages(pages: Iterator[list[Row]], flags: bytearray) -> Iterator[list[Row]]:
+    """The source rows the plan marked for writing."""
+    done = 0
+    for page in pages:
+        chosen = list(compress(page, flags[done : done + len(page)]))
+        done += len(page)
+        if chosen:
+            yield chosen
 
 
 def _restore_into_empty(
-    backup: BackupFile, store: Store, options: RestoreOptions, progress: RestoreProgress | None
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None, expected: Plan | None
 ) -> RestoreResult:
-    """An empty table in a transactional store: validate while writing, in one transaction.
+    """An empty table in a transactional store: validate while writing, in the session's transaction.
 
     Nothing can be overwritten (no snapshot needed), and a defect found in the file rolls the
-    transaction back, so the table stays empty: nothing is written, as with a separate pass.
+    session back, so the table stays empty: nothing is written, as with a separate pass.
     """
-    source = Source(backup, options)
-    rows = _Counted(source)
-    store.write(rows, [], stage_progress(progress, "write", None))
-    plan = source.plan
-    result = RestoreResult(plan, None, written=plan.writes)
-    verify_restore(backup, store, options, stage_progress(progress, "verify", None))
-    result.verified = True
-    return result
+    plan = Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES))
+    counts = empty_counts()
+    tracker = Tracker(progress, Stage.WRITE)
 
-
-class _Counted:
-    """Source rows counted into the plan as added; re-iterable (a retry counts afresh)."""
-
-    def __init__(self, source: Source) -> None:
-        self.source = source
-
-    def __iter__(self) -> Iterator[Row]:
-        return chain.from_iterable(self.pages())
-
-    def pages(self) -> Iterator[list[Row]]:
-        counts = empty_counts()
-        for page in self.source.pages():
+    def counted() -> Iterator[list[Row]]:
+        for page in tracker.counted(source_pages(backup, options, plan)):
             add_sorted_counts(counts, [key for key, _ in page])
             yield page
-        for name, n in counts.items():
-            self.source.plan.categories[name].added = n
 
-
-class _Flagged:
-    """The source rows the plan marked for writing; re-iterable for backends that retry."""
-
-    def __init__(self, source: Source, flags: bytearray) -> None:
-        self.source, self.flags = source, flags
-
-    def __iter__(self) -> Iterator[Row]:
-        return chain.from_iterable(self.pages())
-
-    def pages(self) -> Iterator[list[Row]]:
-        done = 0
-        for page in self.source.pages():
-            chosen = list(compress(page, self.flags[done : done + len(page)]))
-            done += len(page)
-            if chosen:
-                yield chosen
-
-
-def stage_progress(progress: RestoreProgress | None, stage: str, total: int | None) -> Callable[[int], None] | None:
-    """Turn a (stage, done, total) callback into the increment callback the stores call."""
-    if progress is None:
-        return None
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        progress(stage, done, total)
-
-    return step
+    store.write(chain.from_iterable(counted()), upsert=False)
+    tracker.finish()
+    for name, n in counts.items():
+        plan.categories[name].added = n
+    _check_expected(plan, expected)
+    return RestoreResult(plan, None, written=plan.writes)
 
 
 def _snapshot_path(folder: Path, store: Store) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = folder / f"mvdb-snapshot-{store.table}-{stamp}.json"
+    name = store.table.replace(".", "_")
+    path = folder / f"mvdb-snapshot-{name}-{stamp}.json"
     n = 2
     while path.exists():
-        path = folder / f"mvdb-snapshot-{store.table}-{stamp}-{n}.json"
+        path = folder / f"mvdb-snapshot-{name}-{stamp}-{n}.json"
         n += 1
     return path
 
 
+# --------------------------------------------------------------------------------------------
+# Verification
+
+
+def _differences(
+    source: Iterator[list[Row]], target: Iterator[list[Row]], tracker: Tracker
+) -> Iterator[tuple[str, bytes | None, bytes | None]]:
+    """The rows whose texts are not identical on both sides: (key, source value, target value).
+
+    Compares runs of rows as whole lists (C speed) while both sides hold the same keys, and
+    falls back to a row-by-row merge join from the first run where they do not.
+    """
+    src = chain.from_iterable(source)
+    tgt = chain.from_iterable(target)
+    while s := list(islice(src, 4096)):
+        t = list(islice(tgt, len(s)))
+        if s != t:
+            if [k for k, _ in s] != [k for k, _ in t]:
+                yield from (row for row in _merge_join(chain(s, src), chain(t, tgt)) if row[1] != row[2])
+                return
+            yield from ((k, a, b) for (k, a), (_, b) in zip(s, t) if a != b)
+        tracker.add(len(s))
+    yield from ((k, None, v) for k, v in tgt)
+
+
 def verify_restore(
-    backup: BackupFile, store: Store, options: RestoreOptions, progress: Callable[[int], None] | None = None
+    backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None = None
 ) -> None:
     """Every backup row in scope is in the target with an equal value (and, mirroring, nothing else)."""
-    source = Source(backup, RestoreOptions(**{**vars(options), "dry_run": False}))
     missing: list[str] = []
     differing: list[str] = []
     extra: list[str] = []
-    for key, s, t in _differences(source, _target_pages(store, source), progress):
-        if t is None:
-            missing.append(key)
-        elif s is None:
-            if options.mode == "mirror":
-                extra.append(key)
-        elif not same_text(s, t):
-            differing.append(key)
+    tracker = Tracker(progress, Stage.VERIFY)
+    target = _target_pages(store, options)
+    try:
+        for key, s, t in _differences(source_pages(backup, options), target, tracker):
+            if t is None:
+                missing.append(key)
+            elif s is None:
+                if options.mode == "mirror":
+                    extra.append(key)
+            elif not same_text(s, t):
+                differing.append(key)
+    finally:
+        target.close()
+    tracker.finish()
     problems = [
         f"{len(keys)} {what} ({', '.join(map(repr, keys[:5]))}{', …' if len(keys) > 5 else ''})"
         for what, keys in (("missing", missing), ("different", differing), ("extra", extra))
         if keys
     ]
     if problems:
-        raise VerificationError("verification failed: the target has " + "; ".join(problems))
+        undone = "the restore was rolled back, nothing was changed" if store.transactional else (
+            "the safety snapshot holds the rows it overwrote")
+        raise VerificationError("verification failed: the target has " + "; ".join(problems) + f"; {undone}")
 
 
 def parse_remap(values: list[str] | None) -> dict[str, str]:
@@ -456,9 +483,3 @@ def parse_remap(values: list[str] | None) -> dict[str, str]:
             raise UsageError(f"invalid --remap-user {item!r}: use OLD=NEW")
         remap[old.strip()] = new.strip()
     return remap
-
-
-def check_target_writable(store: Store) -> None:
-    """Create the table where the backend can; otherwise the StoreError carries the SQL to run."""
-    if not store.table_exists():
-        store.create_table()

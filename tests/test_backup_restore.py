@@ -13,6 +13,7 @@ from helpers import dump, put
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.errors import InvalidBackupError, StoreError, UsageError, VerificationError
+from mvdb_core.progress import Stage
 from mvdb_core.restore import RestoreOptions, plan_restore, restore, verify_restore
 from mvdb_core.stores import open_store
 
@@ -106,7 +107,7 @@ def test_backup_never_overwrites_and_is_atomic(sqlite_url, tmp_path):
         class Boom(Exception):
             pass
 
-        def explode(n, counts):
+        def explode(event):
             raise Boom
 
         with pytest.raises(Boom):
@@ -241,8 +242,8 @@ def test_interrupted_restore_completes_on_rerun(store_url, second_url, tmp_path)
     class Cut(Exception):
         pass
 
-    def cut(stage, done, total):
-        if stage == "write" and done >= 1000:
+    def cut(event):
+        if event.stage == Stage.WRITE and event.done >= 1000:
             raise Cut
 
     with open_store(target) as dst, pytest.raises(Cut):

@@ -101,8 +101,8 @@ def test_verification_mismatch_exits_1(tmp_path, monkeypatch):
     assert cli("backup", "--store", src, "--out", str(tmp_path / "b.json")).returncode == 0
     real_write = SQLiteStore.write
 
-    def lossy_write(self, upserts, deletes, progress=None):
-        real_write(self, [r for r in upserts if r[0] != "movie:2"], deletes, progress)
+    def lossy_write(self, upserts, deletes=(), **options):
+        real_write(self, [r for r in upserts if r[0] != "movie:2"], deletes, **options)
 
     monkeypatch.setattr(SQLiteStore, "write", lossy_write)
     code = cli_mod.main(["restore", str(tmp_path / "b.json"), "--store", dst, "--yes",

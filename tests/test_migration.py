@@ -62,7 +62,7 @@ def interrupt_writes(store, after: int, action=None) -> None:
     """Make the store's next write stop after `after` rows (or run `action` there), like a killed run."""
     original = store.write
 
-    def write(upserts, deletes, progress=None):
+    def write(upserts, deletes=(), **options):
         def rows():
             for i, row in enumerate(upserts):
                 if i == after:
@@ -72,7 +72,7 @@ def interrupt_writes(store, after: int, action=None) -> None:
                 yield row
 
         store.write = original
-        return original(rows(), deletes, progress)
+        return original(rows(), deletes, **options)
 
     store.write = write
 
@@ -121,11 +121,10 @@ def test_sqlite_to_postgresql(sqlite_url, pg_url, tmp_path):
     plans = []
     with open_store(sqlite_url) as src, open_store(pg_url) as dst:
         result = migrate(src, dst, tmp_path / "bk", on_plan=plans.append)
-        assert store_digest(src) == store_digest(dst)
+        assert store_digest(src) == store_digest(dst) == result.digest
     assert result.created_table and result.restore and result.restore.written == len(rows)
     assert plans[0].totals().added == len(rows)
-    assert result.target == result.expected == result.backup_digest == result.source_now
-    assert result.target.rows == len(rows) and not result.source_changed and result.notes == []
+    assert result.digest.rows == len(rows) and not result.source_changed and result.notes == []
     assert BackupFile(result.backup_path).validate().total == len(rows)
     assert result.backup_path.parent == tmp_path / "bk"
     got = pg_texts(pg_url)
@@ -141,7 +140,7 @@ def test_postgresql_to_postgresql_with_user_remap(pg_server, tmp_path):
     put(a, rows, raw=True)
     with open_store(a) as src, open_store(b) as dst:
         result = migrate(src, dst, tmp_path / "bk", remap={"u1": "new-u1"})
-        assert store_digest(src) != store_digest(dst)  # remapped on purpose
+        assert store_digest(src) != store_digest(dst) == result.digest  # remapped on purpose
     plan = result.plan
     assert plan.remapped == [("custom_nav_items:u1", "custom_nav_items:new-u1"),
                              ("movie_type_colors:u1", "movie_type_colors:new-u1")]
@@ -150,12 +149,11 @@ def test_postgresql_to_postgresql_with_user_remap(pg_server, tmp_path):
     assert got["favorite_fav_1"]["userId"] == "new-u1" and got["favorite_fav_2"]["userId"] == "u9"
     assert got["custom_nav_items:new-u1"] == [{"id": "n1", "label": "Mine", "userId": "new-u1"}]
     assert "custom_nav_items:u1" not in got and "movie_type_colors:u1" not in got
-    assert result.expected == result.target and result.target.rows == len(rows)
-    assert not result.source_changed
+    assert result.digest.rows == len(rows) and not result.source_changed
     # run again: nothing to write, the same digest
     with open_store(a) as src, open_store(b) as dst:
         again = migrate(src, dst, tmp_path / "bk", remap={"u1": "new-u1"})
-    assert again.restore.written == 0 and again.target == result.target
+    assert again.restore.written == 0 and again.digest == result.digest
     assert again.backup_path != result.backup_path
 
 
@@ -165,9 +163,9 @@ def test_postgresql_to_rest(pg_server, rest_server, tmp_path):
     put(src_url, rows, raw=True)
     with open_store(src_url) as src, rest_store(rest_server) as dst:
         result = migrate(src, dst, tmp_path / "bk")
-        assert store_digest(dst) == store_digest(src)
+        assert store_digest(dst) == store_digest(src) == result.digest
     assert not result.created_table and result.restore.written == len(rows)
-    assert result.target.rows == len(rows)
+    assert result.digest.rows == len(rows)
     assert_same(rows, pg_texts(rest_server.pg_url))
 
 
@@ -183,9 +181,9 @@ def test_rest_target_without_table_stops_with_the_sql(pg_server, rest_server, tm
     assert "CREATE TABLE IF NOT EXISTS" in msg and "ENABLE ROW LEVEL SECURITY" in msg and "CREATE POLICY" in msg
     assert list((tmp_path / "bk").glob("mvdb-backup-*.json"))  # the source backup is kept all the same
     with psycopg.connect(rest_server.pg_url, autocommit=True) as conn:  # the SQL it gives works
-        conn.execute(msg.split("run the migration again: ", 1)[1])
+        conn.execute(msg.split("then try again: ", 1)[1])
     with open_store(src_url) as src, rest_store(rest_server) as dst:
-        assert migrate(src, dst, tmp_path / "bk").target.rows == 1
+        assert migrate(src, dst, tmp_path / "bk").digest.rows == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,7 +210,7 @@ def test_interrupted_migration_completes_when_run_again(target_kind, sqlite_url,
     with open_store(sqlite_url) as src, make_target() as dst:
         result = migrate(src, dst, tmp_path / "bk")  # no --mode needed: the target only holds source rows
     assert result.restore.written == len(rows) - len(partial)
-    assert result.target == result.expected and result.target.rows == len(rows)
+    assert result.digest.rows == len(rows)
     if partial:
         assert "earlier run" in result.notes[0]
     assert_same(rows, pg_texts(target_pg))
@@ -234,7 +232,7 @@ def test_rest_write_failure_midway_then_rerun(sqlite_url, rest_server, tmp_path)
     assert len(pg_texts(rest_server.pg_url)) == 1000
     with open_store(sqlite_url) as src, rest_store(rest_server) as dst:
         result = migrate(src, dst, tmp_path / "bk")
-    assert result.target.rows == len(rows)
+    assert result.digest.rows == len(rows)
     assert_same(rows, pg_texts(rest_server.pg_url))
 
 
@@ -256,7 +254,7 @@ def test_target_with_other_data_needs_a_mode(sqlite_url, pg_url, tmp_path):
     assert pg_texts(pg_url) == {"movie:00001": '{"old": true}', "zzz_extra": "1"}  # untouched
     with open_store(sqlite_url) as src, open_store(pg_url) as dst:
         merged = migrate(src, dst, tmp_path / "bk", mode="merge")
-    assert merged.target.rows == len(rows)  # the backup's keys; the extra key stays by design
+    assert merged.digest.rows == len(rows)  # the backup's keys; the extra key stays by design
     got = pg_texts(pg_url)
     assert got["zzz_extra"] == "1" and same_text(got["movie:00001"].encode(), rows["movie:00001"])
     snapshot = BackupFile(merged.restore.snapshot)
@@ -271,7 +269,7 @@ def test_dry_run_writes_only_the_backup(sqlite_url, pg_url, tmp_path):
     put(sqlite_url, {"movie:1": {"id": 1}, "movie:2": {"id": 2}})
     with open_store(sqlite_url) as src, open_store(pg_url) as dst:
         result = migrate(src, dst, tmp_path / "bk", dry_run=True)
-    assert result.plan.totals().added == 2 and result.restore is None and result.target is None
+    assert result.plan.totals().added == 2 and result.restore is None and result.digest is None
     assert "would create" in result.notes[0] and not _has_table(pg_url)
     assert BackupFile(result.backup_path).validate().total == 2
     put(pg_url, {"zzz": 1})
@@ -303,7 +301,7 @@ def test_source_changing_during_the_migration_is_reported(sqlite_url, pg_url, tm
         result = migrate(src, dst, tmp_path / "bk",
                          on_plan=lambda plan: put(sqlite_url, {"movie:2": {"id": 2}}))  # the app writes meanwhile
     assert result.source_changed and "changed while" in result.notes[-1]
-    assert result.target == result.expected and result.source_now.rows == 2 and result.target.rows == 1
+    assert result.digest.rows == 1 and dump(pg_url) == {"movie:1": {"id": 1}}
 
 
 def test_table_setup_on_postgresql_and_sqlite(pg_url, tmp_path):
@@ -333,7 +331,8 @@ def test_cli_migrate(sqlite_url, pg_server, tmp_path):
     assert r.returncode == 2 and "--yes" in r.stderr  # no terminal, no --yes: nothing is written
     r = cli(*args, "--yes")
     assert r.returncode == 0, r.stderr
-    assert "Digest verified" in r.stdout and "custom_nav_items:u1 -> custom_nav_items:u2" in r.stdout
+    assert "every row verified" in r.stdout and "digest of the migrated rows" in r.stdout
+    assert "custom_nav_items:u1 -> custom_nav_items:u2" in r.stdout
     put(db, {"zzz_extra": 1})
     r = cli(*args, "--yes")
     assert r.returncode == 2 and "Plan" in r.stdout and "--mode merge" in r.stderr

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from pgserver import SECURE_PASSWORD, free_port
 
-from mvdb_core.errors import StoreError
+from mvdb_core.errors import AuthenticationError, MissingTable, StoreError, Unreachable
 from mvdb_core.stores import open_store
-from mvdb_core.stores.postgres import _transient
 
 
-def test_transient_connection_errors_are_told_apart():
-    assert _transient(psycopg.OperationalError("connection timeout expired"))
-    assert _transient(psycopg.OperationalError("FATAL: the database system is starting up"))
-    assert not _transient(psycopg.OperationalError('FATAL: password authentication failed for user "x"'))
-    assert not _transient(psycopg.OperationalError("Connection refused"))
+def test_a_wrong_password_is_an_authentication_error_without_the_password(pg_server):
+    with open_store(pg_server.secure_url(password="wrong-Pa55word")) as st, pytest.raises(AuthenticationError) as err:
+        st.count()
+    assert "wrong-Pa55word" not in str(err.value) and "password" in str(err.value)
+    with open_store(pg_server.secure_url()) as st:  # the right one logs in
+        st.create_table()
+        assert st.count()["movies"] == 0
+
+
+def test_nothing_listening_is_unreachable_after_retries(monkeypatch):
+    import mvdb_core.retry as retry
+
+    waits: list[float] = []
+    real = retry.call_with_retries
+    monkeypatch.setattr("mvdb_core.stores.postgres.call_with_retries",
+                        lambda fn, transient, attempts: real(fn, transient, attempts, sleep=waits.append))
+    url = f"postgresql://mvdb_secure:{SECURE_PASSWORD}@127.0.0.1:{free_port()}/db"
+    with open_store(url) as st, pytest.raises(Unreachable) as err:
+        st.count()
+    assert len(waits) == 2 and waits[1] > waits[0]  # three tries, growing waits
+    assert SECURE_PASSWORD not in str(err.value) and "cannot connect" in str(err.value)
 
 
 def test_reads_come_in_pages_and_an_early_stop_leaves_the_connection_usable(pg_url):
@@ -57,7 +73,7 @@ def test_non_c_collation_still_reads_in_code_point_order(pg_server):
 
 
 def test_missing_table_message_has_the_sql(pg_url):
-    with open_store(pg_url) as st, pytest.raises(StoreError, match="CREATE TABLE IF NOT EXISTS kv_store_cd38bf14"):
+    with open_store(pg_url) as st, pytest.raises(MissingTable, match="CREATE TABLE IF NOT EXISTS kv_store_cd38bf14"):
         st.count()
 
 

@@ -4,54 +4,57 @@ A row is `(key, value)` where value is the row's JSON text as UTF-8 bytes on one
 Backends never re-encode a value they do not have to, so values keep their exact meaning.
 Rows are always produced in code-point order of the key (Python's `str` order, SQLite's and
 PostgreSQL's "C" collation): every streaming merge in the core relies on it.
+
+See docs/architecture.md for how backup and restore use this interface.
 """
 
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from ..categories import categorize, empty_counts
+from ..categories import add_sorted_counts, empty_counts
 from ..errors import UsageError
 
 Row = tuple[str, bytes]
-Progress = Callable[[int], None]
-"""Called with the number of rows just handled (an increment)."""
 
 DEFAULT_TABLE = "kv_store_cd38bf14"
 PAGE_SIZE = 1000
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 def validate_table_name(table: str) -> str:
-    """Accept `name` or `schema.name`, each a plain SQL identifier; anything else is refused."""
+    """Accept `name` or `schema.name`, each a plain identifier matched by its exact spelling.
+
+    Case is kept (PostgreSQL finds `MyKV` as written, quoted); quotes and other characters are
+    refused here, before anything connects or writes.
+    """
     parts = table.split(".")
-    if not table or len(parts) > 2 or not all(_IDENT.match(p) for p in parts):
+    if not table or len(parts) > 2 or not all(_IDENT.fullmatch(p) for p in parts):
         raise UsageError(
-            f"invalid table name {table!r}: use letters, digits and underscores "
-            "(optionally schema.table), starting with a letter or underscore"
+            f"invalid table name {table!r}: give it exactly as it is spelled, without quotes: letters, digits "
+            "and underscores, starting with a letter or underscore (optionally schema.table)"
         )
     return table
 
 
+def quote_table(table: str) -> str:
+    """The table name as SQL text: each part double-quoted unless it is plain lowercase."""
+    return ".".join(p if p == p.lower() else f'"{p}"' for p in table.split("."))
+
+
 def create_table_sql(table: str) -> str:
-    """The DDL the MVDB app expects (DESIGN.md section 1), idempotent."""
-    return f"CREATE TABLE IF NOT EXISTS {table} (key TEXT NOT NULL PRIMARY KEY, value JSONB NOT NULL);"
+    """The DDL the MVDB app expects (docs/architecture.md, "The data"), idempotent."""
+    return f"CREATE TABLE IF NOT EXISTS {quote_table(table)} (key TEXT NOT NULL PRIMARY KEY, value JSONB NOT NULL);"
 
 
 def pages_of(rows: Iterable[Row], size: int = PAGE_SIZE) -> Iterator[list[Row]]:
-    """Rows in lists: the pages the source already has (its `pages()`), else chunks of `size`.
-
-    Backends write a page with a few C-level operations instead of Python code per row.
-    """
-    pages = getattr(rows, "pages", None)
-    if callable(pages):
-        yield from pages()
-        return
+    """Rows in lists of `size`: backends write a page with a few C-level operations, not code per row."""
     it = iter(rows)
     while page := list(islice(it, size)):
         yield page
@@ -65,7 +68,14 @@ class Store(ABC):
     accepts_json_null: bool = True
     """False where a top-level JSON null cannot be written (PostgREST turns it into SQL NULL)."""
     transactional: bool = True
-    """`write` is all or nothing (an exception inside it leaves the table as it was)."""
+    """`write`, and everything inside `exclusive()`, is all or nothing."""
+    locking: bool = True
+    """`exclusive()` keeps other writers out (False: the backend cannot lock; see docs/reliability.md)."""
+
+    @property
+    @abstractmethod
+    def display(self) -> str:
+        """Where this store is, for messages and labels: a path, host or URL without any secret."""
 
     @abstractmethod
     def describe(self) -> dict[str, Any]:
@@ -77,33 +87,51 @@ class Store(ABC):
 
     @abstractmethod
     def create_table(self) -> None:
-        """Create the KV table, or raise StoreError whose message holds the SQL to run."""
+        """Create the KV table, or raise MissingTable whose message holds the SQL to run."""
+
+    def apply_setup(self) -> None:
+        """Give the table the app's full setup where the backend has one (PostgreSQL: index, RLS, policy)."""
+        self.create_table()
 
     @abstractmethod
     def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
-        """Every row, in key code-point order, in pages; never truncated.
+        """Every row, in key code-point order, in pages; never truncated; one point in time where the backend can.
 
         With keys_only the values are b"" (cheaper for counting and planning).
         """
 
     @abstractmethod
-    def write(self, upserts: Iterable[Row], deletes: Iterable[str], progress: Progress | None = None) -> None:
-        """Upsert rows and delete keys, atomically where the backend can.
+    def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
+        """Write rows (read once, in key order), then delete keys; all or nothing where `transactional`.
 
-        `upserts` may be iterated more than once (a backend may retry a whole transaction).
+        `upsert=False` says every key is new (the caller's plan knows it): backends then take their
+        fastest path, and a key that exists after all is an error that writes nothing.
         """
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the table for one consistent read-write session (a restore's plan, snapshot, write, verify).
+
+        Other writers wait until it ends; reads inside see the table as this session leaves it; it
+        commits when the block ends and rolls back if it raises. A second session on the same table
+        waits, or fails with StoreBusy. Backends that cannot lock run the block as it is.
+        """
+        yield
 
     def count(self) -> dict[str, int]:
         """Rows per category, every category present (zeros included)."""
         counts = empty_counts()
         for page in self.iter_pages(keys_only=True):
-            for key, _ in page:
-                counts[categorize(key)] += 1
+            add_sorted_counts(counts, [key for key, _ in page])
         return counts
 
     def is_empty(self) -> bool:
         """True when the table holds no row (it must exist)."""
-        return next(self.iter_pages(page_size=1, keys_only=True), None) is None
+        pages = self.iter_pages(page_size=1, keys_only=True)
+        try:
+            return next(pages, None) is None
+        finally:
+            pages.close()
 
     def iter_rows(self, keys_only: bool = False) -> Iterator[Row]:
         for page in self.iter_pages(keys_only=keys_only):

@@ -2,33 +2,45 @@
 
 Reads run as one ordered binary COPY in a REPEATABLE READ transaction (a consistent snapshot,
 like pg_dump), cut into pages; values come back as the server's JSON text, untouched. Writes use
-COPY into the table (or a temp table and one upsert) inside one transaction.
+COPY into the table (new keys) or into a temp table and one upsert (existing keys), inside one
+transaction. `exclusive()` holds the table in SHARE ROW EXCLUSIVE mode: the app can read but
+not write until the session commits (docs/reliability.md).
+
+The URL's password (and any secret query parameter) is kept apart from the connection string
+and the display form, so no message built here can hold it.
 """
 
 from __future__ import annotations
 
-import time
+import socket
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import pq, sql
 from psycopg.adapt import Loader
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ..categories import categorize, empty_counts, sql_case
-from ..errors import StoreError
-from .base import PAGE_SIZE, Progress, Row, Store, create_table_sql, pages_of
+from ..categories import empty_counts, sql_case
+from ..errors import (
+    AuthenticationError,
+    MissingTable,
+    PermissionDenied,
+    StoreBusy,
+    StoreError,
+    Unreachable,
+    UsageError,
+)
+from ..redaction import is_secret_name, redact, redact_url
+from ..retry import call_with_retries
+from .base import PAGE_SIZE, Row, Store, create_table_sql, pages_of
 
 CONNECT_TRIES = 3
-_TRANSIENT = ("timeout", "timed out", "server closed the connection", "could not receive", "the database system is")
-
-
-def _transient(exc: Exception) -> bool:
-    """Worth another try: time-outs and a server that is starting up or dropped us, not bad credentials."""
-    text = str(exc).lower()
-    return any(t in text for t in _TRANSIENT)
-
+LOCK_TIMEOUT = 10.0
+"""Seconds `exclusive()` waits for another restore (or a long write) before StoreBusy."""
+ANALYZE_AFTER = 10_000
+"""Rows written after which the planner's statistics are refreshed (reads, and the app, stay on the index)."""
 
 _BYTEWISE = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 
@@ -136,43 +148,105 @@ def _binary_copy_pages(conn: psycopg.Connection, query: bytes, page_size: int, f
 class PostgresStore(Store):
     kind = "postgresql"
 
-    def __init__(self, url: str, table: str) -> None:
-        self.url = url
+    def __init__(self, url: str, table: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.table = table
-        parts = urlsplit(url)
-        self._host = parts.hostname or "localhost"
-        self._db = parts.path.lstrip("/") or None
-        self._password = parts.password
+        self.lock_timeout = lock_timeout
+        self._display = redact_url(url)
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise UsageError(f"invalid PostgreSQL URL {self._display}: {self._clean(exc, url)}") from None
+        self._secrets = {k: str(v) for k, v in params.items() if v is not None and is_secret_name(k)}
+        public = {k: v for k, v in params.items() if k not in self._secrets}
+        self._conninfo = make_conninfo(**public)
+        self._host = str(public.get("host") or "localhost")
+        self._port = str(public.get("port") or "5432")
+        self._db = str(public.get("dbname") or "") or None
+        self._user = str(public.get("user") or "") or None
         self._conn: psycopg.Connection | None = None
         self._order: sql.Composable | None = None
+        self._regclass: str | None = None
+        self._session = False
 
-    # -- connection and errors -------------------------------------------------------------
+    @property
+    def display(self) -> str:
+        return self._display
+
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"kind": self.kind, "table": self.table, "host": self._host, "database": self._db}
-        ref = _supabase_ref(self._host, urlsplit(self.url).username)
+        ref = _supabase_ref(self._host, self._user)
         if ref:
             info["projectId"] = ref
         return info
 
-    def _error(self, what: str, exc: Exception) -> StoreError:
-        msg = " ".join(str(exc).split())
-        if self._password:
-            msg = msg.replace(self._password, "***")
-        return StoreError(f"{what} ({self._host}): {msg}")
+    # -- connection and errors -------------------------------------------------------------
+    def _clean(self, exc: BaseException, *extra: str) -> str:
+        secrets = [*getattr(self, "_secrets", {}).values(), *extra]
+        return redact(" ".join(str(exc).split()), secrets)
+
+    def _typed(self, doing: str, exc: psycopg.Error) -> StoreError:
+        """The StoreError subclass that SQLSTATE names (docs/architecture.md, "Errors")."""
+        state = exc.sqlstate or ""
+        message = f"{doing} ({self._host}): {self._clean(exc)}"
+        if state in ("28P01", "28000"):
+            return AuthenticationError(message)
+        if state == "42501":
+            return PermissionDenied(message)
+        if state in ("42P01", "3F000"):
+            return MissingTable(message)
+        if state == "55P03":
+            return StoreBusy(
+                f"table {self.table} on {self._host} is held by another restore or a long write (waited "
+                f"{self.lock_timeout:g} s): nothing was written; try again when it has finished"
+            )
+        if state.startswith("08") or isinstance(exc, psycopg.errors.ConnectionTimeout):
+            return Unreachable(message)
+        return StoreError(message)
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.Error as exc:
+            raise self._typed(doing, exc) from None
+
+    def _server_answers(self) -> bool:
+        """Whether something listens at the address: tells a refused login from a server out of reach.
+
+        libpq reports no SQLSTATE for a failed connection, so the socket is asked instead.
+        """
+        port = int(self._port.split(",")[0])
+        for host in self._host.split(","):
+            try:
+                if host.startswith("/"):
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.settimeout(5)
+                        s.connect(f"{host}/.s.PGSQL.{port}")
+                else:
+                    socket.create_connection((host, port), timeout=5).close()
+                return True
+            except OSError:
+                continue
+        return False
+
+    def _open(self) -> psycopg.Connection:
+        try:
+            return psycopg.connect(
+                self._conninfo, autocommit=True, connect_timeout=15, application_name="mvdb-backup",
+                client_encoding="UTF8",  # our bytes are UTF-8 whatever the database's encoding
+                **self._secrets,
+            )
+        except psycopg.Error as exc:
+            message = f"cannot connect to PostgreSQL ({self._host}): {self._clean(exc)}"
+            if isinstance(exc, psycopg.OperationalError) and self._server_answers():
+                raise AuthenticationError(
+                    message + "; the server answered but refused the login: check the user, password and database"
+                ) from None
+            raise Unreachable(message) from None
 
     def _connect(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
-            for attempt in range(CONNECT_TRIES):
-                try:
-                    self._conn = psycopg.connect(
-                        self.url, autocommit=True, connect_timeout=15, application_name="mvdb-backup",
-                        client_encoding="UTF8",  # our bytes are UTF-8 whatever the database's encoding
-                    )
-                    break
-                except psycopg.Error as exc:
-                    if attempt + 1 == CONNECT_TRIES or not _transient(exc):
-                        raise self._error("cannot connect to PostgreSQL", exc) from None
-                    time.sleep(0.5 * 2**attempt)  # a paused or restarting server, a network blip
+            self._conn = call_with_retries(self._open, lambda exc: isinstance(exc, Unreachable), CONNECT_TRIES)
             self._conn.adapters.register_loader("jsonb", _RawJsonLoader)
             self._conn.adapters.register_loader("json", _RawJsonLoader)
         return self._conn
@@ -181,13 +255,17 @@ class PostgresStore(Store):
     def _ident(self) -> sql.Composable:
         return sql.Identifier(*self.table.split("."))
 
+    def _regclass_text(self, conn: psycopg.Connection) -> str:
+        """The quoted name for to_regclass(): finds `MyKV` as spelled, not folded to `mykv`."""
+        if self._regclass is None:
+            self._regclass = self._ident.as_string(conn)
+        return self._regclass
+
+    # -- the table ---------------------------------------------------------------------------
     def table_exists(self) -> bool:
         conn = self._connect()
-        try:
-            with conn.transaction():
-                row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (self.table,)).fetchone()
-        except psycopg.Error as exc:
-            raise self._error("cannot check the table", exc) from None
+        with self._errors("cannot check the table"), conn.transaction():
+            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (self._regclass_text(conn),)).fetchone()
         return bool(row and row[0])
 
     def create_table(self) -> None:
@@ -199,14 +277,26 @@ class PostgresStore(Store):
                     .format(self._ident)
                 )
         except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot create table {self.table} ({self._host}): {' '.join(str(exc).split())}; "
-                f"run this SQL as the owner: {create_table_sql(self.table)}"
+            error = self._typed(f"cannot create table {self.table}", exc)
+            raise type(error)(f"{error}; run this SQL as the owner: {create_table_sql(self.table)}") from None
+
+    def apply_setup(self) -> None:
+        """The table with the app's index, RLS and policy (`migration-script`'s 01_create_table.sql)."""
+        from ..bundle import setup_sql
+
+        conn = self._connect()
+        try:
+            with conn.transaction():
+                conn.execute(setup_sql(self.table))
+        except psycopg.Error as exc:
+            error = self._typed(f"cannot set up table {self.table}", exc)
+            raise type(error)(
+                f"{error}; run 01_create_table.sql of `migration-script` as the database owner, then try again"
             ) from None
 
     def _require_table(self) -> psycopg.Connection:
         if not self.table_exists():
-            raise StoreError(
+            raise MissingTable(
                 f"table {self.table} does not exist in database {self._db} on {self._host}: "
                 f"create it with: {create_table_sql(self.table)}"
             )
@@ -221,7 +311,7 @@ class PostgresStore(Store):
                         pg_database db
                    WHERE a.attrelid = to_regclass(%s) AND a.attname = 'key'
                      AND db.datname = current_database()""",
-                (self.table,),
+                (self._regclass_text(conn),),
             ).fetchone()
             bytewise = bool(row) and (row[0] in _BYTEWISE or (row[0] == "default" and row[1] in _BYTEWISE))
             self._order = sql.SQL("key") if bytewise else sql.SQL('key COLLATE "C"')
@@ -229,101 +319,95 @@ class PostgresStore(Store):
 
     # -- reading -----------------------------------------------------------------------------
     def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
-        """One ordered binary COPY in a REPEATABLE READ snapshot, cut into pages.
+        """One ordered binary COPY in a REPEATABLE READ snapshot (inside `exclusive()`: its transaction).
 
         A single ordered stream (like pg_dump) instead of one keyset query per page: no planning
         per page, and no page can fall back to a full scan when the statistics are stale.
         """
         conn = self._require_table()
-        try:
-            with conn.transaction():
+        with self._errors("reading the table failed"), conn.transaction():
+            if not self._session:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                conn.execute("SET LOCAL enable_sort = off")  # walk the primary key index when it has the order
-                order = self._key_order(conn)
-                cols = sql.SQL("key") if keys_only else sql.SQL("key, value::jsonb")
-                stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT binary)")
-                query = stmt.format(cols, self._ident, order).as_bytes(conn)
-                yield from _binary_copy_pages(conn, query, page_size, 1 if keys_only else 2)
-        except psycopg.Error as exc:
-            raise self._error("reading the table failed", exc) from None
+            conn.execute("SET LOCAL enable_sort = off")  # walk the primary key index when it has the order
+            cols = sql.SQL("key") if keys_only else sql.SQL("key, value::jsonb")
+            stmt = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT binary)")
+            query = stmt.format(cols, self._ident, self._key_order(conn)).as_bytes(conn)
+            yield from _binary_copy_pages(conn, query, page_size, 1 if keys_only else 2)
 
     def is_empty(self) -> bool:
         conn = self._require_table()
-        try:
-            with conn.transaction():
-                row = conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(self._ident)).fetchone()
-        except psycopg.Error as exc:
-            raise self._error("reading the table failed", exc) from None
+        with self._errors("reading the table failed"), conn.transaction():
+            row = conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(self._ident)).fetchone()
         return bool(row and row[0])
 
     def count(self) -> dict[str, int]:
         conn = self._require_table()
         counts = empty_counts()
-        try:
-            with conn.transaction():
-                rows = conn.execute(
-                    sql.SQL("SELECT " + sql_case() + " AS c, count(*) FROM {} GROUP BY 1").format(self._ident)
-                ).fetchall()
-        except psycopg.Error as exc:
-            raise self._error("counting rows failed", exc) from None
+        with self._errors("counting rows failed"), conn.transaction():
+            rows = conn.execute(
+                sql.SQL("SELECT " + sql_case() + " AS c, count(*) FROM {} GROUP BY 1").format(self._ident)
+            ).fetchall()
         for name, n in rows:
             counts[name] += n
         return counts
 
     # -- writing -----------------------------------------------------------------------------
-    def write(self, upserts: Iterable[Row], deletes: Iterable[str], progress: Progress | None = None) -> None:
+    def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
         conn = self._connect()
-        if not self.table_exists():
-            self.create_table()
-        try:
-            with conn.transaction():
-                try:
-                    with conn.transaction():
-                        # Fast path: straight COPY; fails on the first existing key.
-                        written = self._copy(conn, self._ident, upserts, progress)
-                except psycopg.errors.UniqueViolation:
-                    conn.execute("CREATE TEMP TABLE IF NOT EXISTS mvdb_restore (key text, value jsonb) ON COMMIT DROP")
-                    conn.execute("TRUNCATE mvdb_restore")
-                    written = self._copy(conn, sql.Identifier("mvdb_restore"), upserts, progress)
-                    conn.execute(
-                        sql.SQL(
-                            "INSERT INTO {} (key, value) SELECT key, value FROM mvdb_restore "
-                            "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value "
-                            "WHERE {}.value IS DISTINCT FROM EXCLUDED.value"
-                        ).format(self._ident, self._ident)
-                    )
-                batch: list[str] = []
-                for key in deletes:
-                    batch.append(key)
-                    if len(batch) >= 10_000:
-                        self._delete(conn, batch)
-                        batch = []
-                if batch:
-                    self._delete(conn, batch)
-        except psycopg.Error as exc:
-            raise self._error("writing to the table failed, nothing was changed", exc) from None
-        if written >= 10_000:
-            # Fresh statistics after a bulk load keep the planner on the index (reads, the app).
+        written = 0
+        with self._errors("writing to the table failed, nothing was changed"), conn.transaction():
+            if not self.table_exists():
+                self.create_table()
+            if upsert:
+                conn.execute("CREATE TEMP TABLE IF NOT EXISTS mvdb_restore (key text, value jsonb) ON COMMIT DROP")
+                conn.execute("TRUNCATE mvdb_restore")
+                written = self._copy(conn, sql.Identifier("mvdb_restore"), rows)
+                conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {} (key, value) SELECT key, value FROM mvdb_restore "
+                        "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value "
+                        "WHERE {}.value IS DISTINCT FROM EXCLUDED.value"
+                    ).format(self._ident, self._ident)
+                )
+            else:
+                written = self._copy(conn, self._ident, rows)
+            for page in pages_of(((key, b"") for key in deletes), 10_000):
+                keys = [key for key, _ in page]
+                conn.execute(sql.SQL("DELETE FROM {} WHERE key = ANY(%s)").format(self._ident), (keys,))
+        if written >= ANALYZE_AFTER:
             try:
-                conn.execute(sql.SQL("ANALYZE {}").format(self._ident))
+                with conn.transaction():
+                    conn.execute(sql.SQL("ANALYZE {}").format(self._ident))
             except psycopg.Error:
                 pass  # not the owner: autovacuum will do it
 
-    def _copy(
-        self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row], progress: Progress | None
-    ) -> int:
+    def _copy(self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row]) -> int:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
         total = 0
         with conn.cursor() as cur, cur.copy(stmt) as copy:
             for page in pages_of(rows):
                 copy.write(_copy_text(page))
                 total += len(page)
-                if progress:
-                    progress(len(page))
         return total
 
-    def _delete(self, conn: psycopg.Connection, keys: list[str]) -> None:
-        conn.execute(sql.SQL("DELETE FROM {} WHERE key = ANY(%s)").format(self._ident), (keys,))
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One transaction holding an advisory lock (our sessions queue) and SHARE ROW EXCLUSIVE (the app waits)."""
+        if self._session:
+            raise RuntimeError("exclusive() is not re-entrant")
+        conn = self._connect()
+        with self._errors("the restore failed, nothing was changed"), conn.transaction():
+            timeout = sql.Literal(f"{self.lock_timeout * 1000:.0f}ms")
+            conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(timeout))
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ("mvdb-backup " + self._regclass_text(conn),))
+            if self.table_exists():
+                conn.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(self._ident))
+            conn.execute("SET LOCAL lock_timeout = 0")
+            self._session = True
+            try:
+                yield
+            finally:
+                self._session = False
 
     def close(self) -> None:
         if self._conn is not None:
@@ -339,5 +423,3 @@ def _supabase_ref(host: str, user: str | None) -> str | None:
         return user.split(".", 1)[1]
     return None
 
-
-__all__ = ["PostgresStore", "categorize"]

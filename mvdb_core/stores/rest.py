@@ -1,14 +1,15 @@
-"""Supabase Data API backend (PostgREST) through supabase-py.
+"""Supabase Data API backend: PostgREST's documented HTTP API, spoken with httpx.
 
-Reads page by key (`key > last ORDER BY key LIMIT 1000`, never offsets) until an empty page, so
+Reads page by key (`key=gt.<last>&order=key&limit=1000`, never offsets) until an empty page, so
 a server-side row cap cannot truncate a backup; the server orders by its own collation, so the
 rows are re-sorted into code-point order with a bounded-memory external sort. (Each page is its
-own transaction: unlike a postgresql:// read, it is not one snapshot.) Values are asked
-for as `value::text`: PostgreSQL's own JSON text, only stripped of insignificant spaces, never
-parsed into Python numbers. Upserts send that compact JSON text as the request body as is (built
-with supabase-py's request builder, posted through its HTTP session), so big numbers and decimal
-digits arrive exactly. Transient failures are retried with exponential backoff; every error
-becomes a one-line StoreError that never contains the key.
+own transaction: unlike a postgresql:// read, it is not one snapshot, and there is no lock to
+take: see docs/reliability.md.) Values are asked for as `value::text`: PostgreSQL's own JSON
+text, only stripped of insignificant spaces, never parsed into Python numbers. Upserts send that
+compact JSON text as the request body as is (`POST ?on_conflict=key` with
+`Prefer: resolution=merge-duplicates`), so big numbers and decimal digits arrive exactly.
+Transient failures are retried (mvdb_core.retry); errors are typed by HTTP status and
+PostgREST's code and never contain the key.
 """
 
 from __future__ import annotations
@@ -16,19 +17,18 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 
 from ..categories import categorize, empty_counts
-from ..errors import StoreError, UsageError
+from ..errors import AuthenticationError, MissingTable, PermissionDenied, StoreError, Unreachable, UsageError
 from ..jsonvalue import dumps, loads
-from . import redact_url
-from .base import DEFAULT_TABLE, PAGE_SIZE, Progress, Row, Store, create_table_sql, validate_table_name
+from ..redaction import redact, redact_url
+from ..retry import call_with_retries
+from .base import DEFAULT_TABLE, PAGE_SIZE, Row, Store, create_table_sql, pages_of, validate_table_name
 from .sorting import RUN_SIZE, external_sort, pages
 
 FETCH_SIZE = 1000  # rows asked for per request; PostgREST's usual max-rows on Supabase is 1000
@@ -70,13 +70,17 @@ def key_role(key: str) -> str | None:
     return role if isinstance(role, str) else None
 
 
-class MissingTableError(StoreError):
-    """The KV table is not there (PostgREST PGRST205 / PostgreSQL 42P01); the message holds the SQL."""
-
-
 def _quote_in(value: str) -> str:
     """An element of a PostgREST `in.(...)` list, always quoted (unquoted ones lose leading spaces)."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class _Transient(Exception):
+    """A failure worth another try; carries the error to raise when the tries run out."""
+
+    def __init__(self, error: StoreError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class RestStore(Store):
@@ -85,104 +89,104 @@ class RestStore(Store):
     kind = "supabase"
     accepts_json_null = False
     transactional = False  # batches of 1,000 rows, each its own request
+    locking = False
 
     def __init__(self, url: str, table: str = DEFAULT_TABLE, key: str | None = None, *, retries: int = 5,
-                 backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep, timeout: float = 60.0,
+                 backoff: float = 0.2, sleep: Callable[[float], None] | None = None, timeout: float = 60.0,
                  run_size: int = RUN_SIZE) -> None:
-        url = (url or "").strip().rstrip("/")
-        if url.endswith("/rest/v1"):
-            url = url[: -len("/rest/v1")]
-        parts = urlsplit(url)
+        url = (url or "").strip()
+        self._display = redact_url(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError as exc:
+            raise UsageError(
+                f"invalid Supabase URL {self._display}: {exc}; use https://<project>.supabase.co"
+            ) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"invalid Supabase URL {redact_url(url)!r}: use https://<project>.supabase.co")
+            raise UsageError(f"invalid Supabase URL {self._display}: use https://<project>.supabase.co")
+        query_key = dict(parse_qsl(parts.query)).get("apikey")
+        key = key or query_key
         if not key or not key.strip():
-            raise UsageError(f"a key is needed for the Supabase Data API at {redact_url(url)}: {KEY_HELP}")
-        self.url = url
-        self._shown = redact_url(url)  # for messages
+            raise UsageError(f"a key is needed for the Supabase Data API at {self._display}: {KEY_HELP}")
+        path = parts.path.rstrip("/").removesuffix("/rest/v1")
+        self.url = f"{parts.scheme}://{parts.netloc}{path}"
         self.table = validate_table_name(table)
         self._key = key.strip()
-        self._schema, _, self._name = table.rpartition(".")
-        self._schema = self._schema or "public"
+        schema, _, self._name = table.rpartition(".")
+        self._schema = schema or "public"
         self._host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        self.retries, self.backoff, self.sleep, self.timeout, self.run_size = retries, backoff, sleep, timeout, run_size
-        self._client: Any = None
+        self._endpoint = f"{self.url}/rest/v1/{quote(self._name, safe='')}"
+        self.retries, self.backoff, self.timeout, self.run_size = retries, backoff, timeout, run_size
+        self._sleep = sleep
         self._http: httpx.Client | None = None
-        self._status = threading.local()
 
-    # -- client, retries and errors ----------------------------------------------------------
-    def _table(self) -> Any:
-        if self._client is None:
-            from supabase import create_client
-            from supabase.lib.client_options import SyncClientOptions
+    @property
+    def display(self) -> str:
+        return self._display
 
+    # -- HTTP, retries and errors ------------------------------------------------------------
+    def _client(self) -> httpx.Client:
+        if self._http is None:
             self._http = httpx.Client(
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)),
-                follow_redirects=True, event_hooks={"response": [self._record_status]},
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)), follow_redirects=True,
+                headers={"apikey": self._key, "Authorization": f"Bearer {self._key}",
+                         "Accept-Profile": self._schema, "Content-Profile": self._schema},
             )
-            options = SyncClientOptions(
-                schema=self._schema, auto_refresh_token=False, persist_session=False,
-                postgrest_client_retry=False,  # we retry ourselves, with our own backoff
-                httpx_client=self._http,
-            )
-            try:
-                self._client = create_client(self.url, self._key, options)
-            except Exception as exc:  # supabase.SupabaseException: bad URL or key shape
-                raise UsageError(self._clean(f"the Supabase client refused the URL or key: {exc}")) from None
-        return self._client.table(self._name)
-
-    def _record_status(self, response: httpx.Response) -> None:
-        self._status.code = response.status_code
+        return self._http
 
     def _clean(self, text: str) -> str:
-        return " ".join(str(text).replace(self._key, "***").split())
+        return redact(" ".join(str(text).split()), [self._key])
 
-    def _call(self, request: Callable[[], Any], doing: str) -> Any:
-        """Run `request()` (it executes one HTTP call), retrying transient failures."""
-        from postgrest.exceptions import APIError
-
-        delay = self.backoff
-        for attempt in range(1, self.retries + 1):
-            self._status.code = None
+    def _request(self, method: str, doing: str, params: list[tuple[str, str]], **kwargs: Any) -> httpx.Response:
+        """One HTTP call, retried while it fails transiently; any failure becomes a typed StoreError."""
+        def once() -> httpx.Response:
             try:
-                return request()
-            except APIError as exc:
-                status = self._status.code
-                if status not in TRANSIENT_STATUS or attempt == self.retries:
-                    raise self._api_error(exc, status, doing, attempt) from None
+                response = self._client().request(method, self._endpoint, params=params, **kwargs)
             except httpx.TransportError as exc:
-                if attempt == self.retries:
-                    reason = self._clean(str(exc) or type(exc).__name__)
-                    raise StoreError(
-                        f"cannot reach {self._shown}: {reason} (while {doing} {self.table}, {attempt} attempts)"
-                    ) from None
-            self.sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")
+                reason = self._clean(str(exc) or type(exc).__name__)
+                raise _Transient(Unreachable(
+                    f"cannot reach {self._display}: {reason} (while {doing} {self.table}, {self.retries} attempts)"
+                )) from None
+            if response.is_success:
+                return response
+            error = self._api_error(response, doing)
+            if response.status_code in TRANSIENT_STATUS:
+                raise _Transient(error)
+            raise error
 
-    def _api_error(self, exc: Any, status: int | None, doing: str, attempts: int) -> StoreError:
-        code = exc.code or ""
-        message = self._clean(exc.message or "")
-        if "row-level security" in message:
-            return StoreError(
-                f"the key cannot write to {self.table} under Row Level Security ({status} {code}: {message}): "
+        kw = {"sleep": self._sleep} if self._sleep is not None else {}
+        try:
+            return call_with_retries(once, lambda exc: isinstance(exc, _Transient), self.retries, self.backoff, **kw)
+        except _Transient as exc:
+            raise exc.error from None
+
+    def _api_error(self, response: httpx.Response, doing: str) -> StoreError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        code = str(body.get("code") or "")
+        message = self._clean(body.get("message") or response.reason_phrase or "")
+        label = f"HTTP {status}" + (f", {code}" if code and code != str(status) else "")
+        if code == "42501" or status == 403:  # PostgREST answers 401 for an anonymous role's 42501
+            return PermissionDenied(
+                f"the key is not allowed to access {self.table} ({label}: {message}): under Row Level Security "
                 "use the project's service_role key, or a postgresql:// connection string"
             )
-        if code == "42501":
-            return StoreError(
-                f"the key is not allowed to access {self.table} ({status} {code}: {message}): "
-                "use the project's service_role key, or a postgresql:// connection string"
-            )
-        if status == 401:
-            return StoreError("the Supabase key was rejected (401): check the project URL and the key")
+        if status == 401 or code in ("PGRST301", "PGRST302"):
+            return AuthenticationError(f"the Supabase key was rejected ({label}): check the project URL and the key")
         if code in ("PGRST205", "42P01"):
-            return MissingTableError(
+            return MissingTable(
                 f"table {self.table} does not exist in the Supabase project at {self._host}: "
                 f"run this in the Supabase SQL editor, then retry: {create_table_sql(self.table)}"
             )
         if status == 404:
-            return StoreError(f"{self._shown} answered 404 for the Data API ({message}): check the project URL")
-        tail = f" after {attempts} attempts" if status in TRANSIENT_STATUS else ""
-        label = f"HTTP {status}" + (f", {code}" if code and code != str(status) else "")
+            return StoreError(f"{self._display} answered 404 for the Data API ({message}): check the project URL")
+        tail = f" after {self.retries} attempts" if status in TRANSIENT_STATUS else ""
         return StoreError(f"the Supabase Data API failed while {doing} {self.table} ({label}){tail}: {message}")
 
     # -- interface ---------------------------------------------------------------------------
@@ -193,15 +197,24 @@ class RestStore(Store):
 
     def table_exists(self) -> bool:
         try:
-            self._call(lambda: self._table().select("key").limit(1).execute(), "checking")
-        except MissingTableError:
+            self._request("GET", "checking", [("select", "key"), ("limit", "1")])
+        except MissingTable:
             return False
         return True
 
     def create_table(self) -> None:
-        raise StoreError(
+        raise MissingTable(
             f"the Supabase Data API cannot create tables: run this in the Supabase SQL editor "
             f"(project {self._host}), then retry: {create_table_sql(self.table)}"
+        )
+
+    def apply_setup(self) -> None:
+        from ..bundle import setup_sql
+
+        statements = " ".join(line for line in setup_sql(self.table).splitlines() if line and not line.startswith("--"))
+        raise MissingTable(
+            f"the Supabase Data API cannot create or set up table {self.table}: run this SQL in the project's SQL "
+            f"Editor (or 01_create_table.sql of `migration-script`), then try again: {statements}"
         )
 
     def empty_reason(self) -> str | None:
@@ -217,15 +230,17 @@ class RestStore(Store):
         columns = "key" if keys_only else "key,value::text"
         last: str | None = None
         while True:
-            def request(after: str | None = last) -> Any:
-                query = self._table().select(columns)
-                if after is not None:
-                    query = query.gt("key", after)
-                return query.order("key").limit(FETCH_SIZE).execute()
-
-            data = self._call(request, "reading").data
+            params = [("select", columns)]
+            if last is not None:
+                params.append(("key", f"gt.{last}"))
+            params += [("order", "key"), ("limit", str(FETCH_SIZE))]
+            response = self._request("GET", "reading", params)
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
             if not isinstance(data, list):
-                raise StoreError(f"{self._shown} did not answer like the Supabase Data API: check the project URL")
+                raise StoreError(f"{self._display} did not answer like the Supabase Data API: check the project URL")
             if not data:
                 return
             for item in data:
@@ -252,19 +267,10 @@ class RestStore(Store):
             counts[categorize(key)] += 1
         return counts
 
-    def write(self, upserts: Iterable[Row], deletes: Iterable[str], progress: Progress | None = None) -> None:
-        """Upsert in chunks of 1,000 rows, then delete in chunks of <= 100 keys (not atomic over REST).
-
-        `progress` is called with the number of rows upserted by each chunk.
-        """
-        chunk: dict[str, bytes] = {}
-        for key, value in upserts:
-            chunk[key] = value  # a key given twice: the last value wins (as one upsert would)
-            if len(chunk) >= UPSERT_CHUNK:
-                self._upsert(chunk, progress)
-                chunk = {}
-        if chunk:
-            self._upsert(chunk, progress)
+    def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
+        """Upsert in chunks of 1,000 rows, then delete in chunks of <= 100 keys (not atomic over REST)."""
+        for page in pages_of(rows, UPSERT_CHUNK):
+            self._upsert(dict(page))  # a key given twice: the last value wins (as one upsert would)
         batch: list[str] = []
         size = 0
         for key in deletes:
@@ -277,7 +283,7 @@ class RestStore(Store):
         if batch:
             self._delete(batch)
 
-    def _upsert(self, rows: dict[str, bytes], progress: Progress | None) -> None:
+    def _upsert(self, rows: dict[str, bytes]) -> None:
         parts = []
         for key, value in rows.items():
             try:
@@ -291,40 +297,16 @@ class RestStore(Store):
                 )
             parts.append(b'{"key":' + dumps(key) + b',"value":' + value + b"}")
         body = b"[" + b",".join(parts) + b"]"
-        self._call(lambda: self._post_raw(body), "writing to")
-        if progress:
-            progress(len(rows))
-
-    def _post_raw(self, body: bytes) -> Any:
-        """supabase-py's upsert request (URL, on_conflict, columns, Prefer, keys) with our exact JSON body."""
-        from postgrest.exceptions import APIError
-        from postgrest.types import ReturnMethod
-
-        builder = self._table().upsert([{"key": "", "value": None}], on_conflict="key",
-                                       returning=ReturnMethod.minimal)
-        req = builder.request
-        headers = httpx.Headers(req.headers)
-        headers["Content-Type"] = "application/json"
-        response = req.session.request("POST", str(req.path), content=body, params=req.params,
-                                       headers=headers, auth=req.auth)
-        if not response.is_success:
-            try:
-                error = response.json()
-            except ValueError:
-                error = None
-            if not isinstance(error, dict):
-                error = {"message": response.reason_phrase, "code": str(response.status_code)}
-            raise APIError(error)
-        return response
+        self._request(
+            "POST", "writing to", [("on_conflict", "key"), ("columns", "key,value")], content=body,
+            headers={"Content-Type": "application/json", "Prefer": "resolution=merge-duplicates,return=minimal"},
+        )
 
     def _delete(self, keys: list[str]) -> None:
-        from postgrest.types import ReturnMethod
-
-        in_list = "(" + ",".join(map(_quote_in, keys)) + ")"
-        self._call(lambda: self._table().delete(returning=ReturnMethod.minimal).filter("key", "in", in_list).execute(),
-                   "deleting from")
+        in_list = "in.(" + ",".join(map(_quote_in, keys)) + ")"
+        self._request("DELETE", "deleting from", [("key", in_list)], headers={"Prefer": "return=minimal"})
 
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
-        self._client = self._http = None
+            self._http = None

@@ -2,18 +2,27 @@
 
 Schema: the app's table name with `key TEXT PRIMARY KEY, value TEXT NOT NULL` (JSON text).
 SQLite's BINARY collation compares UTF-8 bytes, which is code-point order.
+
+Reads open the file read-only and run in one read transaction (one point in time), so reading a
+file never changes it. Writes take the write lock (`BEGIN IMMEDIATE`) for their whole span; only
+a file this store creates is switched to WAL, so the app can keep reading while we write.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from ..errors import StoreError, UsageError
+from ..errors import MissingFile, MissingTable, PermissionDenied, StoreBusy, StoreError, UsageError
 from ..jsonvalue import compact, loads
-from .base import PAGE_SIZE, Progress, Row, Store, pages_of
+from .base import PAGE_SIZE, Row, Store, pages_of
+
+BUSY_TIMEOUT = 10.0
+"""Seconds to wait for another writer (a restore in progress) before giving up with StoreBusy."""
 
 
 def sqlite_path(url: str) -> Path:
@@ -29,99 +38,185 @@ def sqlite_path(url: str) -> Path:
 class SQLiteStore(Store):
     kind = "sqlite"
 
-    def __init__(self, url: str, table: str) -> None:
+    def __init__(self, url: str, table: str, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        if "." in table:
+            raise UsageError(f"invalid table name {table!r} for a SQLite file: give the table name alone (no schema)")
         self.path = sqlite_path(url)
         self.table = table
+        self.busy_timeout = busy_timeout
         self._conn: sqlite3.Connection | None = None
+        self._writable = False
+        self._session = False  # inside exclusive(): one transaction ...
+        self._begun = False  # ... begun (on a missing file, at the first write)
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "table": self.table, "path": str(self.path)}
 
-    def _connect(self, create: bool = False) -> sqlite3.Connection:
-        if self._conn is None:
-            if not self.path.exists():
-                if not create:
-                    raise StoreError(
-                        f"SQLite file {self.path} does not exist (check the path, or run `demo` to create one)"
-                    )
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot open SQLite file {self.path}: {exc}") from exc
-        return self._conn
+    # -- connections and errors --------------------------------------------------------------
+    def _missing(self) -> MissingFile:
+        hint = "check the path, or run `demo` to create one"
+        absolute = Path("/") / self.path
+        if not self.path.is_absolute() and absolute.exists():
+            hint = f"did you mean sqlite:///{absolute.as_posix().lstrip('/')}? (three slashes for an absolute path)"
+        return MissingFile(f"SQLite file {self.path} does not exist ({hint})")
 
+    def _error(self, doing: str, exc: sqlite3.Error) -> StoreError:
+        code = getattr(exc, "sqlite_errorcode", None) or 0
+        primary = code & 0xFF
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreBusy(
+                f"{doing} SQLite file {self.path} failed: another process is writing to it (waited "
+                f"{self.busy_timeout:g} s); nothing was changed, try again when it has finished"
+            )
+        if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+            return PermissionDenied(f"{doing} SQLite file {self.path} failed: the file is read-only ({exc})")
+        return StoreError(f"{doing} SQLite file {self.path} failed: {exc}")
+
+    def _connect(self, write: bool = False) -> sqlite3.Connection:
+        """A read-only connection for reads; a read-write one (kept from then on) once something writes."""
+        if self._conn is not None and (self._writable or not write):
+            return self._conn
+        created = False
+        if not self.path.exists():
+            if not write:
+                raise self._missing()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = True
+        self.close()
+        try:
+            if write:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
+                if created:
+                    conn.execute("PRAGMA journal_mode=WAL")  # our own file: readers never wait for a restore
+            else:
+                uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                       timeout=self.busy_timeout)
+        except sqlite3.Error as exc:
+            raise self._error("opening", exc) from None
+        self._conn, self._writable = conn, write
+        return conn
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction (read: one snapshot; write: the write lock), unless exclusive() already holds one."""
+        if self._session:
+            if not self._begun:  # the session began on a missing file: its first write creates it
+                self._begin()
+            yield self._connect(write=True)
+            return
+        conn = self._connect(write)
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise self._error("writing to" if write else "reading", exc) from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _begin(self) -> None:
+        conn = self._connect(write=True)
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: other writers wait, readers go on
+        except sqlite3.Error as exc:
+            raise self._error("locking", exc) from None
+        self._begun = True
+
+    # -- interface ---------------------------------------------------------------------------
     def table_exists(self) -> bool:
         if not self.path.exists():
             return False
-        row = self._connect().execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (self.table,)
-        ).fetchone()
+        conn = self._connect(self._begun)
+        try:
+            # SQLite's names are case-insensitive: `MyKV` and `mykv` are one table.
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=? COLLATE NOCASE", (self.table,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._error("reading", exc) from None
         return row is not None
 
     def create_table(self) -> None:
-        self._connect(create=True).execute(
-            f'CREATE TABLE IF NOT EXISTS "{self.table}" (key TEXT PRIMARY KEY, value TEXT NOT NULL)'
-        )
+        with self._transaction(write=True) as conn:
+            conn.execute(f'CREATE TABLE IF NOT EXISTS "{self.table}" (key TEXT PRIMARY KEY, value TEXT NOT NULL)')
 
-    def _require_table(self) -> sqlite3.Connection:
-        conn = self._connect()
+    def _require_table(self) -> None:
         if not self.table_exists():
-            raise StoreError(f"table {self.table} does not exist in {self.path} (restore or `demo` creates it)")
-        return conn
+            if not self.path.exists():
+                raise self._missing()
+            raise MissingTable(f"table {self.table} does not exist in {self.path} (restore or `demo` creates it)")
 
     def iter_pages(self, page_size: int = PAGE_SIZE, keys_only: bool = False) -> Iterator[list[Row]]:
-        conn = self._require_table()
+        self._require_table()
         cols = "key, ''" if keys_only else "key, value"
         sql_first = f'SELECT {cols} FROM "{self.table}" ORDER BY key LIMIT ?'
         sql_next = f'SELECT {cols} FROM "{self.table}" WHERE key > ? ORDER BY key LIMIT ?'
-        last: str | None = None
-        while True:
-            cur = conn.execute(sql_first, (page_size,)) if last is None else conn.execute(sql_next, (last, page_size))
-            page = cur.fetchall()
-            if not page:
-                return
-            if keys_only:
-                rows = [(k, b"") for k, _ in page]
-            else:
-                rows = [(k, _checked(k, v)) for k, v in page]
-            yield rows
-            last = page[-1][0]
+        with self._transaction(write=False) as conn:
+            last: str | None = None
+            while True:
+                args = (page_size,) if last is None else (last, page_size)
+                cur = conn.execute(sql_first if last is None else sql_next, args)
+                page = cur.fetchall()
+                if not page:
+                    return
+                if keys_only:
+                    yield [(k, b"") for k, _ in page]
+                else:
+                    yield [(k, _checked(k, v)) for k, v in page]
+                last = page[-1][0]
 
-    def write(self, upserts: Iterable[Row], deletes: Iterable[str], progress: Progress | None = None) -> None:
-        self.create_table()
-        conn = self._connect()
-        upsert_sql = (
-            f'INSERT INTO "{self.table}" (key, value) VALUES (?, ?) '
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-        )
+    def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
+        if not self._session:
+            self.create_table()
+        sql = f'INSERT INTO "{self.table}" (key, value) VALUES (?, ?)'
+        if upsert:
+            sql += " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        with self._transaction(write=True) as conn:
+            for page in pages_of(rows):
+                conn.executemany(sql, [(key, value.decode()) for key, value in page])
+            for page in pages_of((key, b"") for key in deletes):
+                conn.executemany(f'DELETE FROM "{self.table}" WHERE key = ?', [(key,) for key, _ in page])
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        if self._session:
+            raise RuntimeError("exclusive() is not re-entrant")
+        existed = self.path.exists()
+        self._session, self._begun = True, False
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for page in pages_of(upserts):
-                conn.executemany(upsert_sql, [(key, value.decode()) for key, value in page])
-                if progress:
-                    progress(len(page))
-            dbatch: list[tuple[str]] = []
-            for key in deletes:
-                dbatch.append((key,))
-                if len(dbatch) >= PAGE_SIZE:
-                    conn.executemany(f'DELETE FROM "{self.table}" WHERE key = ?', dbatch)
-                    dbatch = []
-            if dbatch:
-                conn.executemany(f'DELETE FROM "{self.table}" WHERE key = ?', dbatch)
-            conn.execute("COMMIT")
+            if existed:
+                self._begin()
+            yield
+            if self._begun:
+                self._conn.execute("COMMIT")  # type: ignore[union-attr]
         except BaseException as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            if self._begun and self._conn is not None and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if not existed:  # a session that failed leaves no new file behind
+                self.close()
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"writing to SQLite file {self.path} failed: {exc}") from exc
+                raise self._error("writing to", exc) from None
             raise
+        finally:
+            self._session = self._begun = False
 
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+            self._writable = False
 
 
 def _checked(key: str, text: str) -> bytes:
@@ -130,5 +225,5 @@ def _checked(key: str, text: str) -> bytes:
     try:
         loads(data)
     except ValueError as exc:
-        raise StoreError(f"row {key!r} in the SQLite store holds invalid JSON: {exc}") from exc
+        raise StoreError(f"row {key!r} in the SQLite store holds invalid JSON: {exc}") from None
     return compact(data)

@@ -1,22 +1,20 @@
-"""CLI commands `migration-script` and `migrate` (registered by cli.build_parser)."""
+"""Commands that move the app: migration-script, migrate."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-from .bundle import DEFAULT_FUNCTION_NAME, write_bundle
-from .cli import Progress, _print_plan
-from .errors import UsageError
-from .migration import migrate
-from .restore import Plan, parse_remap
-from .stores import DEFAULT_TABLE, KEY_ENV, open_store, redact_url
+from ..bundle import DEFAULT_FUNCTION_NAME, write_bundle
+from ..errors import UsageError
+from ..migration import migrate
+from ..restore import Plan, parse_remap
+from ..stores import DEFAULT_TABLE, KEY_ENV, open_store, store_kind
+from .output import confirm, print_plan, progress_bar
 
 FROM_KEY_ENV = "MVDB_FROM_KEY"
 TO_KEY_ENV = "MVDB_TO_KEY"
-SECRET_ENVS = (FROM_KEY_ENV, TO_KEY_ENV)
 
 
 def cmd_migration_script(args: argparse.Namespace) -> int:
@@ -29,14 +27,10 @@ def cmd_migration_script(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_api(url: str) -> bool:
-    return url.strip().startswith(("http://", "https://"))
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     from_key = args.from_key or os.environ.get(FROM_KEY_ENV)
     to_key = args.to_key or os.environ.get(TO_KEY_ENV)
-    if _is_api(args.from_url) and _is_api(args.to_url):
+    if store_kind(args.from_url) == store_kind(args.to_url) == "supabase":
         missing = [opt for opt, key in (("--from-key", from_key), ("--to-key", to_key)) if not key]
         if missing:
             raise UsageError(
@@ -46,39 +40,19 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.from_url.strip() == args.to_url.strip():
         raise UsageError("--from and --to are the same store")
     remap = parse_remap(args.remap_user)
-    bar = Progress("migrate")
 
-    def progress(stage: str, done: int, total: int | None) -> None:
-        bar.update(done, total, stage)
-
-    def on_plan(plan: Plan) -> None:
-        bar.done()
-        _print_plan(plan)
-
-    def confirm(plan: Plan) -> bool:
-        if args.yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError("refusing to write without confirmation: review the plan and pass --yes")
-        answer = input(f"Write {plan.writes:,} row(s) and delete {plan.deletes:,} in the target? [y/N] ")
-        return answer.strip().lower() in ("y", "yes")
+    def ask(plan: Plan) -> bool:
+        return args.yes or confirm(f"Write {plan.writes:,} row(s) and delete {plan.deletes:,} in the target?")
 
     source_store = open_store(args.from_url, args.table, from_key)
     target_store = open_store(args.to_url, args.table, to_key)
     with source_store as source, target_store as target:
-        print(f"Migrating {redact_url(args.from_url)} -> {redact_url(args.to_url)} (table {args.table})")
-        result = migrate(
-            source,
-            target,
-            backup_dir=args.backup_dir,
-            mode=args.mode,
-            create_table=args.create_table,
-            remap=remap,
-            progress=progress,
-            on_plan=on_plan,
-            confirm=confirm,
-        )
-    bar.done()
+        print(f"Migrating {source.display} -> {target.display} (table {args.table})")
+        with progress_bar() as progress:
+            result = migrate(
+                source, target, backup_dir=args.backup_dir, mode=args.mode, create_table=args.create_table,
+                remap=remap, progress=progress, on_plan=print_plan, confirm=ask,
+            )
     print(f"Backup of the source: {result.backup_path} ({result.backup_rows:,} rows)")
     if result.created_table:
         print(f"Created table {args.table} in the target.")
@@ -87,15 +61,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         if restored.snapshot:
             print(f"Safety snapshot of the overwritten rows: {restored.snapshot}")
         print(f"Written: {restored.written:,} row(s), deleted: {restored.deleted:,}; every row verified.")
-    if result.target is not None:
-        print(f"Digest verified: the target equals the source as migrated: sha256 {result.target.sha256} "
-              f"({result.target.rows:,} rows)")
+    if result.digest is not None:
+        print(f"Content digest of the migrated rows: sha256 {result.digest.sha256} ({result.digest.rows:,} rows)")
     for note in result.notes:
         print(f"note: {note}")
     return 0
 
 
-def add_migration_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("migration-script", help="write the bundle that moves the MVDB app to a new Supabase project")
     p.add_argument("--project-id", required=True, metavar="NEW_REF", help="the new project's reference id")
     p.add_argument("--anon-key", required=True, metavar="KEY", help="the new project's anon (public) key")
@@ -108,7 +81,7 @@ def add_migration_parsers(sub: argparse._SubParsersAction) -> None:  # type: ign
 
     p = sub.add_parser(
         "migrate",
-        help="copy every row from one store to another, with a backup first and a digest check after",
+        help="copy every row from one store to another, with a backup first and a verification after",
     )
     p.add_argument("--from", dest="from_url", required=True, metavar="URL", help="the source store URL")
     p.add_argument("--to", dest="to_url", required=True, metavar="URL", help="the target store URL")

@@ -1,0 +1,63 @@
+"""Command line: `python -m mvdb_core COMMAND ...`. The dashboard calls the same core functions.
+
+One module per command group (`data`, `restore`, `migration`); `output` prints, `common` holds
+the store options. Exit codes: 0 success, 1 the operation failed (store error, verification
+mismatch), 2 bad usage or an invalid backup file. Errors are one line on stderr, with every
+secret masked; --debug adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from .. import __version__
+from ..errors import MvdbError
+from ..redaction import redact
+from . import data, migration, restore
+from .common import secrets_of
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m mvdb_core",
+        description="Backup, restore and statistics for the MVDB key-value store.",
+    )
+    parser.add_argument("--version", action="version", version=f"mvdb-backup {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (data, restore, migration):
+        group.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    secrets = secrets_of(args)
+    func: Callable[[argparse.Namespace], int] = args.func
+
+    def fail(message: str, code: int) -> int:
+        print(f"error: {redact(' '.join(message.split()), secrets)}", file=sys.stderr)
+        return code
+
+    try:
+        return func(args)
+    except MvdbError as exc:
+        if args.debug:
+            raise
+        return fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        print("\ninterrupted: a backup leaves no partial file; a restore can be run again", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except OSError as exc:  # a file or folder we were told to use: say which and why
+        if args.debug:
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        return fail(f"cannot use{where}: {exc.strerror or exc}", 1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if args.debug:
+            raise
+        return fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]} (run with --debug for details)", 1)

@@ -1,0 +1,93 @@
+"""Commands that compare and restore: restore, diff."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import orjson
+
+from ..backup_file import BackupFile
+from ..categories import parse_category_list
+from ..restore import RestoreOptions, parse_remap, plan_restore, restore
+from .common import open_from_args, store_args
+from .output import confirm, print_plan, progress_bar
+
+
+def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreOptions:
+    return RestoreOptions(
+        mode=args.mode,
+        categories=parse_category_list(args.categories),
+        legacy_repair=not args.no_legacy_repair,
+        remap=parse_remap(args.remap_user),
+        dry_run=dry_run,
+        snapshot_dir=Path(getattr(args, "snapshot_dir", "backups/snapshots")),
+    )
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    options = restore_options(args, args.dry_run)
+    bf = BackupFile(args.file)
+    print(f"Backup {bf.path.name}: version {bf.version}, {bf.metadata.get('timestamp', 'no date')}")
+    with open_from_args(args) as store:
+        expected = None
+        if options.dry_run or not args.yes:
+            with progress_bar() as progress:
+                expected = plan_restore(bf, store, options, progress)
+            print_plan(expected)
+            if options.dry_run:
+                print("Dry run: nothing was written.")
+                return 0
+            if (expected.writes or expected.deletes) and not confirm(
+                f"Write {expected.writes:,} row(s) and delete {expected.deletes:,} in {store.table}?"
+            ):
+                print("Cancelled: nothing was written.")
+                return 1
+        with progress_bar() as progress:
+            result = restore(bf, store, options, progress, expected)
+    if args.yes:
+        print_plan(result.plan)
+    if not result.written and not result.deleted:
+        print("The target already matches the backup: nothing was written; verification passed.")
+        return 0
+    if result.snapshot:
+        print(f"Safety snapshot of the overwritten rows: {result.snapshot}")
+    print(f"Restored: {result.written:,} row(s) written, {result.deleted:,} deleted; verification passed.")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    with open_from_args(args) as store:
+        plan = plan_restore(BackupFile(args.file), store, restore_options(args))
+    if args.json:
+        print(orjson.dumps(plan.as_dict()).decode())
+    else:
+        print_plan(plan)
+    return 0
+
+
+def restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", choices=("merge", "mirror"), default="merge",
+                   help="merge: upsert (default); mirror: also delete keys not in the backup, within the categories")
+    p.add_argument("--categories", help="comma-separated subset of categories")
+    p.add_argument("--no-legacy-repair", action="store_true",
+                   help="do not re-encode master_* objects of 2.0.0 files as JSON strings")
+    p.add_argument("--remap-user", action="append", metavar="OLD=NEW", help="rewrite a userId (repeatable)")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("restore", help="restore a backup file into a store (plan, snapshot, write, verify)")
+    p.add_argument("file")
+    store_args(p)
+    restore_args(p)
+    p.add_argument("--dry-run", action="store_true", help="print the plan and write nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--snapshot-dir", default="backups/snapshots", help="where safety snapshots go")
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("diff", help="compare a backup file with a store (the restore plan)")
+    p.add_argument("file")
+    store_args(p)
+    restore_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
