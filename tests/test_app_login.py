@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dashboard_support import PASSWORD, all_text, make_dash, password_hash
 
-from ui import auth
+from ui import auth, login
 
 
 @pytest.fixture
@@ -49,6 +49,38 @@ def test_password_login_wrong_then_right_then_logout(dash, monkeypatch):
     at = dash.run(at)
     assert not _page_shown(at)
     assert "Admin password" in [t.label for t in at.text_input]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_delay_is_shared_by_every_client_and_session(dash, monkeypatch):
+    """Behind a proxy or on loopback every browser looks alike: the delay belongs to the password, not the address."""
+    monkeypatch.setenv("MVDB_ADMIN_PASSWORD_HASH", password_hash())
+    clock = FakeClock()
+    monkeypatch.setattr(auth, "THROTTLE", auth.Throttle(base=1.0, cap=10.0, clock=clock))
+
+    monkeypatch.setattr(login, "_remote_ip", lambda: "203.0.113.9")
+    at = dash.run(_login(dash.run(), "wrong password"))
+    assert any("next attempt is possible in 1 s" in e for e in map(str, (x.value for x in at.error)))
+
+    # another address, another session, right password: still inside the delay, so not checked
+    monkeypatch.setattr(login, "_remote_ip", lambda: "198.51.100.7")
+    clock.now += 0.5
+    other = dash.run()
+    assert "Too many failed attempts: wait 1 s" in all_text(other)
+    other = dash.run(_login(other, PASSWORD))
+    assert any("Too many failed attempts" in e for e in map(str, (x.value for x in other.error)))
+    assert not _page_shown(other)
+
+    clock.now += 0.5  # the delay has passed: the right password gets in, without any reset
+    other = dash.run(_login(other, PASSWORD))
+    assert _page_shown(other)
 
 
 def test_hash_from_secrets(dash):

@@ -11,17 +11,12 @@ playwright Python package. Without them these tests skip, except under CI=true, 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 import orjson
 import pytest
+from browser_support import ARGS, CHROMIUM, TIMEOUT, dashboard, require_browser
 
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.restore import RestoreOptions, plan_restore
@@ -29,75 +24,19 @@ from mvdb_core.stores import open_store
 from ui import auth
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 PASSWORD = "browser test password"
 SHOTS = Path(os.environ.get("MVDB_SCREENSHOT_DIR") or ROOT / "docs" / "screenshots")
-TIMEOUT = 60_000  # ms, for one step on a busy 2-core machine
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"browser tests must run under CI: {reason}")
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run app.py` on a free loopback port, in a scratch folder with its own SQLite store."""
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright Python package is not installed (pip install playwright)")
+    require_browser()
     work = tmp_path_factory.mktemp("dashboard")
-    (work / ".streamlit").mkdir()
-    shutil.copy(ROOT / ".streamlit" / "config.toml", work / ".streamlit" / "config.toml")  # the shipped config
     store_url = f"sqlite://{work}/data/mvdb.sqlite3"  # the same file the app sees as data/mvdb.sqlite3
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MVDB_")}
-    env.update(MVDB_STORE_URL="sqlite://data/mvdb.sqlite3", MVDB_ADMIN_PASSWORD_HASH=auth.hash_password(PASSWORD),
-               PYTHONPATH=str(ROOT))
-    port = _free_port()
-    log = open(work / "streamlit.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("streamlit did not start:\n" + (work / "streamlit.log").read_text()[-3000:])
-        time.sleep(0.3)
-    try:
+    env = {"MVDB_STORE_URL": "sqlite://data/mvdb.sqlite3", "MVDB_ADMIN_PASSWORD_HASH": auth.hash_password(PASSWORD)}
+    with dashboard(work, env, secrets=(PASSWORD,)) as base:
         yield {"base": base, "store": store_url, "work": work}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        text = (work / "streamlit.log").read_text(errors="replace")
-        assert "Traceback" not in text, text[-3000:]
-        assert PASSWORD not in text
 
 
 @pytest.fixture(scope="module")

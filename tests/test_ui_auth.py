@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,100 @@ def test_throttle_grows_and_resets():
     assert th.wait_time("ip") == 0
     assert th.attempt("ip", lambda: True).ok
     assert th.attempt("ip", wrong).wait == 1.0  # success reset the count
+
+
+def test_parallel_wrong_attempts_get_one_check_per_open_slot():
+    """8 threads at once, each check slow enough to overlap the others: one check runs, 7 are told to wait."""
+    clock = FakeClock()
+    th = auth.Throttle(base=1.0, cap=10.0, clock=clock)
+    checks, results = [], []
+    release = threading.Event()
+    start = threading.Barrier(8)
+
+    def wrong() -> bool:
+        checks.append(threading.get_ident())
+        release.wait(timeout=5)  # still "verifying" while the other threads try
+        return False
+
+    def worker() -> None:
+        start.wait()
+        results.append(th.attempt("pw", wrong))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while len(results) < 7 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert len(results) == 8
+    assert len(checks) == 1
+    checked = [r for r in results if not r.locked]
+    assert len(checked) == 1 and not checked[0].ok
+    assert sum(r.locked and not r.ok for r in results) == 7
+    # the clock stood still: every answer names the real remaining wait, one failure's worth
+    assert th.wait_time("pw") == pytest.approx(1.0)
+    assert all(r.wait == pytest.approx(1.0) for r in results)
+
+    assert th.attempt("pw", lambda: True).locked  # still inside the delay
+    clock.now += 1.0
+    assert th.attempt("pw", lambda: True).ok  # a wait, not a lockout
+    assert th.attempt("pw", lambda: False).wait == pytest.approx(1.0)  # the success reset the count
+
+
+def test_attempt_during_a_check_is_refused_even_after_the_delay():
+    """A check slower than the delay still keeps its slot: nothing else is verified meanwhile."""
+    clock = FakeClock()
+    th = auth.Throttle(base=0.1, cap=10.0, clock=clock)
+    inner = []
+
+    def slow_right() -> bool:
+        clock.now += 5.0  # argon2 on a busy machine, far longer than the 0.1 s delay
+        inner.append(th.attempt("pw", lambda: inner.append("checked") or True))
+        return True
+
+    assert th.attempt("pw", slow_right).ok
+    assert len(inner) == 1 and inner[0].locked and not inner[0].ok and inner[0].wait >= 0
+    assert th.wait_time("pw") == 0  # the success cleared it
+    assert th.attempt("pw", lambda: True).ok
+
+
+def test_delay_is_capped_and_always_expires():
+    clock = FakeClock()
+    th = auth.Throttle(base=1.0, cap=300.0, clock=clock)
+    waits = []
+    for _ in range(2000):  # far past 2**1024, where a float overflows
+        r = th.attempt("pw", lambda: False)
+        assert not r.locked
+        waits.append(r.wait)
+        clock.now += r.wait
+    assert max(waits) == 300.0 and waits[-1] == 300.0
+    assert th.attempt("pw", lambda: True).ok
+
+
+def test_a_check_that_raises_counts_as_a_failure_and_frees_the_slot():
+    clock = FakeClock()
+    th = auth.Throttle(base=1.0, cap=10.0, clock=clock)
+
+    def broken() -> bool:
+        raise RuntimeError("verifier failed")
+
+    with pytest.raises(RuntimeError):
+        th.attempt("pw", broken)
+    assert th.wait_time("pw") == pytest.approx(1.0)
+    assert th.attempt("pw", lambda: True).locked
+    clock.now += 1.0
+    assert th.attempt("pw", lambda: True).ok
+
+
+def test_first_delay_from_the_environment():
+    assert auth.delay_from_env({}) == auth.DEFAULT_DELAY == 1.0
+    assert auth.delay_from_env({auth.DELAY_ENV: "0.25"}) == 0.25
+    for bad in ("", "soon", "0", "-3", "nan", "inf"):
+        assert auth.delay_from_env({auth.DELAY_ENV: bad}) == auth.DEFAULT_DELAY
 
 
 @pytest.mark.parametrize(

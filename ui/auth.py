@@ -6,6 +6,11 @@ an argon2 hash (secrets `admin_password_hash` or env `MVDB_ADMIN_PASSWORD_HASH`)
     python -m ui.auth hash
 
 which asks for the password twice (never echoed) and prints the hash to paste into the config.
+
+Failed sign-ins slow everyone down, not one browser: behind a proxy or on loopback every client
+looks the same, so the delay belongs to the password. The first wait after a failure is
+`MVDB_LOGIN_DELAY` seconds (default 1; the browser tests set it); it doubles with every
+failure in a row, up to 5 minutes, and a successful sign-in resets it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 HASH_ENV = "MVDB_ADMIN_PASSWORD_HASH"
 HASH_SECRET = "admin_password_hash"
+DELAY_ENV = "MVDB_LOGIN_DELAY"
+DEFAULT_DELAY = 1.0
+MAX_DELAY = 300.0
 MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
@@ -76,47 +84,63 @@ def _verify_quietly(stored: str, password: str) -> bool:
 class Attempt:
     ok: bool
     locked: bool = False
+    """Refused without checking: inside the delay, or another attempt is being checked."""
     wait: float = 0.0
     """Seconds until the next attempt is accepted (after a failure, or while locked)."""
 
 
 class Throttle:
-    """Per client: after the n-th failed attempt in a row, refuse attempts for base * 2**(n-1) seconds (capped).
+    """Per key: after the n-th failed attempt in a row, refuse attempts for base * 2**(n-1) seconds (capped).
 
-    Shared by every session of the server process, so opening new browser tabs does not reset it.
-    A success resets the client's count.
+    The dashboard uses one key for the admin password, shared by every session and client of the
+    server process, so neither a new tab nor another address resets it. Deciding that an attempt
+    may run and recording it as a failure is one step under the lock: the slot is taken before the
+    password is checked, and every attempt made meanwhile is refused (`locked`) without a check.
+    The delay runs from that moment; a success clears it and the count. The cap bounds every wait,
+    so a correct password always gets in once the wait it was shown has passed.
     """
 
-    def __init__(self, base: float = 1.0, cap: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, base: float = DEFAULT_DELAY, cap: float = MAX_DELAY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.base, self.cap, self.clock = base, cap, clock
         self._lock = threading.Lock()
         self._failures: dict[str, int] = {}
         self._until: dict[str, float] = {}
+        self._checking: set[str] = set()
 
     def delay(self, failures: int) -> float:
-        return 0.0 if failures <= 0 else min(self.base * 2 ** (failures - 1), self.cap)
+        if failures <= 0:
+            return 0.0
+        return min(self.base * 2.0 ** min(failures - 1, 64), self.cap)  # 2**64 is past any cap, and no overflow
 
-    def wait_time(self, client: str) -> float:
+    def wait_time(self, key: str) -> float:
         with self._lock:
-            return max(0.0, self._until.get(client, 0.0) - self.clock())
+            return self._wait(key)
 
-    def attempt(self, client: str, check: Callable[[], bool]) -> Attempt:
-        """Run `check` unless the client is locked out; record the outcome."""
+    def _wait(self, key: str) -> float:
+        return max(0.0, self._until.get(key, 0.0) - self.clock())
+
+    def attempt(self, key: str, check: Callable[[], bool]) -> Attempt:
+        """Run `check` unless the key is inside its delay or busy with another check; record the outcome."""
         with self._lock:
-            wait = self._until.get(client, 0.0) - self.clock()
-            if wait > 0:
-                return Attempt(ok=False, locked=True, wait=wait)
-        ok = check()
-        with self._lock:
-            if ok:
-                self._failures.pop(client, None)
-                self._until.pop(client, None)
-                return Attempt(ok=True)
-            n = self._failures.get(client, 0) + 1
-            self._failures[client] = n
-            wait = self.delay(n)
-            self._until[client] = self.clock() + wait
-            return Attempt(ok=False, wait=wait)
+            if key in self._checking or self._wait(key) > 0:
+                return Attempt(ok=False, locked=True, wait=self._wait(key))
+            # Take the slot as a failure until the check says otherwise.
+            n = self._failures.get(key, 0) + 1
+            self._failures[key] = n
+            self._until[key] = self.clock() + self.delay(n)
+            self._checking.add(key)
+        ok = False
+        try:
+            ok = bool(check())
+        finally:
+            with self._lock:
+                self._checking.discard(key)
+                if ok:
+                    self._failures.pop(key, None)
+                    self._until.pop(key, None)
+                wait = self._wait(key)
+        return Attempt(ok=True) if ok else Attempt(ok=False, wait=wait)
 
     def reset(self) -> None:
         with self._lock:
@@ -124,7 +148,17 @@ class Throttle:
             self._until.clear()
 
 
-THROTTLE = Throttle()
+def delay_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """`MVDB_LOGIN_DELAY` in seconds when it is a positive number, else the default."""
+    raw = (os.environ if environ is None else environ).get(DELAY_ENV, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_DELAY
+    return value if 0 < value < float("inf") else DEFAULT_DELAY
+
+
+THROTTLE = Throttle(base=delay_from_env())
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,16 +12,15 @@ from ui import auth
 from ui.common import read_secrets, t
 
 SETUP_COMMAND = "python -m ui.auth hash"
+# The delay after failed sign-ins belongs to the password, not to a session or an address: behind a
+# proxy or on loopback every browser looks the same, and a new tab must not start afresh.
+THROTTLE_KEY = "admin password"
 
 
 def _remote_ip() -> str | None:
     """The browser's address; None when Streamlit reports a loopback connection (or has no request)."""
     ip = st.context.ip_address
     return ip if isinstance(ip, str) else None
-
-
-def _client() -> str:
-    return _remote_ip() or "local"
 
 
 def _is_local() -> bool:
@@ -69,22 +68,27 @@ def _form(stored: str) -> None:
             password = st.text_input(t("login.password"), type="password", key="login_password")
             submitted = st.form_submit_button(t("login.submit"), type="primary")
         if not submitted:
-            wait = auth.THROTTLE.wait_time(_client())
+            wait = auth.THROTTLE.wait_time(THROTTLE_KEY)
             if wait > 0:
-                st.warning(t("login.locked", seconds=math.ceil(wait)), icon="⏳")
+                st.warning(t("login.locked", seconds=_seconds(wait)), icon="⏳")
             return
         if not password:
             st.warning(t("login.empty"))
             return
-        result = auth.THROTTLE.attempt(_client(), lambda: auth.verify_password(stored, password))
+        result = auth.THROTTLE.attempt(THROTTLE_KEY, lambda: auth.verify_password(stored, password))
         if result.ok:
             st.session_state["auth"] = _fingerprint(stored)
             st.session_state.pop("login_password", None)  # no copy of the password stays in the session
             st.rerun()
         elif result.locked:
-            st.error(t("login.locked", seconds=math.ceil(result.wait)), icon="⏳")
+            st.error(t("login.locked", seconds=_seconds(result.wait)), icon="⏳")
         else:
-            st.error(t("login.wrong", seconds=math.ceil(result.wait)), icon="🔒")
+            st.error(t("login.wrong", seconds=_seconds(result.wait)), icon="🔒")
+
+
+def _seconds(wait: float) -> int:
+    """Whole seconds to show, rounded up; at least 1 (a refused attempt never reads "wait 0 s")."""
+    return max(1, math.ceil(wait))
 
 
 def logout() -> None:

@@ -13,7 +13,7 @@ TEXTS: dict[str, str] = {
     "login.submit": "Sign in",
     "login.empty": "Type the admin password first.",
     "login.wrong": "Wrong password. For safety, the next attempt is possible in {seconds} s "
-                   "(the wait grows after every failed attempt).",
+                   "(the wait grows after every failed attempt, from any browser).",
     "login.locked": "Too many failed attempts: wait {seconds} s, then try again.",
     "login.bad_hash": "The admin password is configured, but its value is not a valid argon2 hash "
                       "(perhaps the plain password was pasted instead of its hash). Nobody can sign in until "

@@ -13,7 +13,7 @@ TEXTS: dict[str, str] = {
     "login.submit": "Masuk",
     "login.empty": "Ketik kata sandi admin terlebih dahulu.",
     "login.wrong": "Kata sandi salah. Demi keamanan, percobaan berikutnya baru bisa dalam {seconds} detik "
-                   "(waktu tunggu bertambah setiap kali gagal).",
+                   "(waktu tunggu bertambah setiap kali gagal, dari browser mana pun).",
     "login.locked": "Terlalu banyak percobaan gagal: tunggu {seconds} detik, lalu coba lagi.",
     "login.bad_hash": "Kata sandi admin sudah diatur, tetapi nilainya bukan hash argon2 yang valid (mungkin yang "
                       "ditempel adalah kata sandinya, bukan hash-nya). Tidak ada yang bisa masuk sampai ini "
