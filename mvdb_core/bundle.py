@@ -15,9 +15,7 @@ scripts read them from environment variables.
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import os
 import re
 import zipfile
@@ -29,6 +27,7 @@ from typing import Any
 from . import __version__
 from .errors import UsageError
 from .stores.base import DEFAULT_TABLE, validate_table_name
+from .stores.rest import key_role
 
 DEFAULT_FUNCTION_NAME = "make-server-e0516fcf"
 """The app's edge function (supabase/functions/make-server-e0516fcf, per its migration guide)."""
@@ -45,9 +44,9 @@ FILE_NAMES = (SQL_NAME, CONFIG_NAME, DEPLOY_NAME, RESTORE_NAME, README_NAME)
 EXECUTABLE = frozenset({CONFIG_NAME, DEPLOY_NAME, RESTORE_NAME})
 
 _TEMPLATES = Path(__file__).parent / "bundle_templates"
-_PROJECT_REF = re.compile(r"^[a-z0-9][a-z0-9-]{2,62}$")
-_API_KEY = re.compile(r"^[A-Za-z0-9_.\-]{20,4096}$")
-_FUNCTION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_PROJECT_REF = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
+_API_KEY = re.compile(r"[A-Za-z0-9_.\-]{20,4096}")
+_FUNCTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 
 
 @dataclass
@@ -66,7 +65,7 @@ def validate_project_id(value: str, option: str = "--project-id") -> str:
     if value.startswith(("http://", "https://")):
         host = value.split("://", 1)[1].split("/", 1)[0]
         value = host.split(".", 1)[0] if host.endswith(".supabase.co") else value
-    if not _PROJECT_REF.match(value):
+    if not _PROJECT_REF.fullmatch(value):
         raise UsageError(
             f"invalid {option} {value!r}: give the project reference (the <ref> in https://<ref>.supabase.co, "
             "lowercase letters and digits)"
@@ -74,26 +73,20 @@ def validate_project_id(value: str, option: str = "--project-id") -> str:
     return value
 
 
-def _jwt_role(key: str) -> str | None:
-    parts = key.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return payload.get("role") if isinstance(payload, dict) else None
-
-
 def validate_anon_key(key: str) -> str:
     """The new project's public key: a legacy anon JWT or a `sb_publishable_...` key; never a secret key."""
     key = (key or "").strip()
-    if key.startswith("sb_secret_") or _jwt_role(key) == "service_role":
+    if key_role(key) == "service_role":
         raise UsageError(
             "--anon-key is a secret (service_role) key: the bundle needs the project's anon / publishable key "
             "(Settings -> API); a secret key must never be written into the app's source"
         )
-    if not _API_KEY.match(key):
+    if key.startswith("eyJ") and (key.count(".") != 2 or key_role(key) is None):
+        raise UsageError(
+            "invalid --anon-key: it starts like a JWT (eyJ...) but is cut short or damaged (a JWT has three parts "
+            "separated by dots); copy the whole anon key again from Supabase (Settings -> API)"
+        )
+    if not _API_KEY.fullmatch(key):
         raise UsageError(
             "invalid --anon-key: expected the project's anon key (eyJ...) or publishable key (sb_publishable_...)"
         )
@@ -101,7 +94,7 @@ def validate_anon_key(key: str) -> str:
 
 
 def validate_function_name(name: str) -> str:
-    if not _FUNCTION.match(name or ""):
+    if not _FUNCTION.fullmatch(name or ""):
         raise UsageError(f"invalid --function-name {name!r}: letters, digits, '-' and '_' only")
     return name
 

@@ -30,6 +30,8 @@ def redact_url(url: str) -> str:
         port = parts.port
     except ValueError:
         return "<a URL that could not be parsed>"
+    if parts.password is None and not any(is_secret_name(k) for k, _ in parse_qsl(parts.query)):
+        return url.strip()
     netloc = parts.netloc
     if "@" in netloc:
         host = parts.hostname or ""

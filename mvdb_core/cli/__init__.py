@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from .. import __version__
@@ -38,14 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
 
     def fail(message: str, code: int) -> int:
+        if args.debug:  # the traceback, with the same secrets masked as in the one-line message
+            print(redact(traceback.format_exc(), secrets), file=sys.stderr, end="")
         print(f"error: {redact(' '.join(message.split()), secrets)}", file=sys.stderr)
         return code
 
     try:
         return func(args)
     except MvdbError as exc:
-        if args.debug:
-            raise
         return fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         print("\ninterrupted: a backup leaves no partial file; a restore can be run again", file=sys.stderr)
@@ -53,11 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except OSError as exc:  # a file or folder we were told to use: say which and why
-        if args.debug:
-            raise
         where = f" {exc.filename}" if exc.filename else ""
         return fail(f"cannot use{where}: {exc.strerror or exc}", 1)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        if args.debug:
-            raise
         return fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]} (run with --debug for details)", 1)

@@ -161,6 +161,8 @@ class PostgresStore(Store):
         self._conninfo = make_conninfo(**public)
         self._host = str(public.get("host") or "localhost")
         self._port = str(public.get("port") or "5432")
+        if not all(p.strip().isdigit() for p in self._port.split(",")):
+            raise UsageError(f"invalid PostgreSQL URL {self._display}: the port {self._port!r} is not a number")
         self._db = str(public.get("dbname") or "") or None
         self._user = str(public.get("user") or "") or None
         self._conn: psycopg.Connection | None = None
