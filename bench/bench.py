@@ -1,16 +1,22 @@
 #!/usr/bin/env python
 """Backup/restore benchmark against PostgreSQL's own tools, measured in the same run.
 
-    python bench/bench.py [--rows 200000] [--rows 1000000 ...] [--repeat 3] [--out docs/benchmarks.md]
+    python bench/bench.py [--rows 200000] [--rows 1000000 ...] [--shape mvdb] [--shape wide] [--repeat 3]
+                          [--out docs/benchmarks.md]
 
-What it does (issue item 10, DESIGN.md section 6):
+What it does:
 
 1. Starts a throwaway PostgreSQL cluster (tests/pgserver.py; as root the server runs as the
-   `postgres` OS user) with two databases: `bench_src` (the data) and `bench_dst` (restores).
-2. Fills `kv_store_cd38bf14 (key text primary key, value jsonb not null)` in `bench_src`
-   server-side (INSERT ... SELECT FROM generate_series): deterministic, MVDB-like rows of about
-   1 KB: movies, master data stored as JSON *strings* holding JSON, SC movies, photobooks,
-   favorites, movie links, saved galleries, with some Japanese text.
+   `postgres` OS user) with two databases per shape: `bench_SHAPE_src` (the data) and
+   `bench_SHAPE_dst` (restores).
+2. Fills `kv_store_cd38bf14 (key text primary key, value jsonb not null)` in `bench_SHAPE_src`
+   server-side (INSERT ... SELECT FROM generate_series), in one of two shapes (--shape, both by
+   default, each in its own database pair):
+   - `mvdb`: deterministic, MVDB-like rows of about 1 KB: movies, master data stored as JSON
+     *strings* holding JSON, SC movies, photobooks, favorites, movie links, saved galleries,
+     with some Japanese text;
+   - `wide`: rows of about 1 KB that are mostly one array of 25 URLs (a movie's gallery), the
+     shape where parsing and comparing values costs the most per byte.
 3. For each --rows count (ascending; the table is extended, never rebuilt):
    a. backup:  `pg_dump --data-only -t TABLE -f DUMP` vs `python -m mvdb_core backup --store URL --out DIR`
    b. restore: `psql -X -q -v ON_ERROR_STOP=1 -f DUMP` vs `python -m mvdb_core restore FILE --store URL --yes`,
@@ -186,6 +192,19 @@ CROSS JOIN LATERAL (
 ) AS r
 """
 
+WIDE_FILL_SQL = f"""
+INSERT INTO {TABLE} (key, value)
+SELECT 'movie:' || lpad(g.i::text, 9, '0'),
+       jsonb_build_object(
+         'id', g.i::text || '-' || substr(md5(g.i::text), 1, 9),
+         'code', 'GAL-' || (g.i % 997),
+         'galleryImages', (SELECT jsonb_agg('https://pics.example.com/digital/video/gal'
+                                            || (g.i % 997) || '/gal' || (g.i % 997) || 'jp-' || n || '.jpg')
+                           FROM generate_series(1, 25) AS n))
+FROM generate_series(__LO__, __HI__) AS g(i)
+"""
+SHAPES = {"mvdb": FILL_SQL, "wide": WIDE_FILL_SQL}
+
 CHECK_SQL = f"SELECT count(*), coalesce(sum(hashtextextended(key || E'\\t' || value::text, 0)), 0) FROM {TABLE}"
 CREATE_SQL = f"CREATE TABLE IF NOT EXISTS {TABLE} (key text PRIMARY KEY, value jsonb NOT NULL)"
 
@@ -204,6 +223,7 @@ class Run:
 @dataclass
 class Result:
     rows: int
+    shape: str = "mvdb"
     avg_value_bytes: float = 0.0
     pg_dump: list[Run] = field(default_factory=list)
     backup: list[Run] = field(default_factory=list)
@@ -309,10 +329,13 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
     src: str = ctx["src"]  # type: ignore[assignment]
     dst: str = ctx["dst"]  # type: ignore[assignment]
     port: int = ctx["port"]  # type: ignore[assignment]
+    shape: str = ctx["shape"]  # type: ignore[assignment]
+    src_db, dst_db = src.rsplit("/", 1)[1], dst.rsplit("/", 1)[1]
     logfile = work / "commands.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     conn_args = ["-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
-    result = Result(rows)
+    result = Result(rows, shape)
+    rows_label = f"{rows:,} {shape} rows"
 
     expected = sql(src, CHECK_SQL)
     result.avg_value_bytes = float(sql(src, f"SELECT avg(octet_length(value::text)) FROM {TABLE}")[0])
@@ -324,10 +347,10 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
     for n in range(repeat):
         sql(src, "CHECKPOINT", f"SELECT count(*) FROM {TABLE}")
         dump.unlink(missing_ok=True)
-        r = timed([str(pg_bin / "pg_dump"), *conn_args, "-d", "bench_src", "--data-only", "-t", TABLE, "-f", str(dump)],
+        r = timed([str(pg_bin / "pg_dump"), *conn_args, "-d", src_db, "--data-only", "-t", TABLE, "-f", str(dump)],
                   logfile, work)
         result.pg_dump.append(r)
-        log(f"{rows:,} rows: pg_dump run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB")
+        log(f"{rows_label}: pg_dump run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB")
 
         sql(src, "CHECKPOINT", f"SELECT count(*) FROM {TABLE}")
         shutil.rmtree(outdir, ignore_errors=True)
@@ -335,7 +358,7 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
         r = timed([sys.executable, "-m", "mvdb_core", "backup", "--store", src, "--out", str(outdir)],
                   logfile, work, env)
         result.backup.append(r)
-        log(f"{rows:,} rows: our backup run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB")
+        log(f"{rows_label}: our backup run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB")
         files = sorted(outdir.glob("*.json"))
         if len(files) != 1:
             raise SystemExit(f"expected one backup file in {outdir}, found {files}")
@@ -350,13 +373,13 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
     snapdir = work / "snapshots"
     for n in range(repeat):
         fresh_target(dst)
-        r = timed([str(pg_bin / "psql"), "-X", *conn_args, "-d", "bench_dst", "-q", "-v", "ON_ERROR_STOP=1",
+        r = timed([str(pg_bin / "psql"), "-X", *conn_args, "-d", dst_db, "-q", "-v", "ON_ERROR_STOP=1",
                    "-f", str(dump)], logfile, work)
         result.psql.append(r)
         got = sql(dst, CHECK_SQL)
         if got != expected:
             raise SystemExit(f"psql restore differs from the source: {got} != {expected}")
-        log(f"{rows:,} rows: psql run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB (checked)")
+        log(f"{rows_label}: psql run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB (checked)")
 
         fresh_target(dst)
         r = timed([sys.executable, "-m", "mvdb_core", "restore", str(keep), "--store", dst, "--yes",
@@ -365,7 +388,7 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
         got = sql(dst, CHECK_SQL)
         if got != expected:
             raise SystemExit(f"our restore differs from the source: {got} != {expected}")
-        log(f"{rows:,} rows: our restore run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB (checked)")
+        log(f"{rows_label}: our restore run {n + 1}: {r.seconds:.2f} s, {r.maxrss_kib / 1024:.0f} MB (checked)")
 
     dump.unlink(missing_ok=True)
     keep.unlink(missing_ok=True)
@@ -374,13 +397,13 @@ def bench_one(rows: int, repeat: int, ctx: dict[str, object]) -> Result:
     return result
 
 
-def fill(src: str, have: int, want: int) -> None:
+def fill(src: str, shape: str, have: int, want: int) -> None:
     if want <= have:
         return
     start = time.perf_counter()
-    sql(src, FILL_SQL.replace("__LO__", str(int(have + 1))).replace("__HI__", str(int(want))))
+    sql(src, SHAPES[shape].replace("__LO__", str(int(have + 1))).replace("__HI__", str(int(want))))
     sql(src, f"VACUUM (FREEZE, ANALYZE) {TABLE}", "CHECKPOINT")
-    log(f"filled rows {have + 1:,}..{want:,} in {time.perf_counter() - start:.1f} s")
+    log(f"filled {shape} rows {have + 1:,}..{want:,} in {time.perf_counter() - start:.1f} s")
 
 
 def report(results: list[Result], info: dict[str, str], command: str, started: datetime,
@@ -388,8 +411,8 @@ def report(results: list[Result], info: dict[str, str], command: str, started: d
     lines = [
         "# Benchmarks",
         "",
-        "Backup and restore of one PostgreSQL KV table against PostgreSQL's own tools, measured in the same run",
-        "(issue item 10). Produced by:",
+        "Backup and restore of one PostgreSQL KV table against PostgreSQL's own tools, measured in the same run.",
+        "Produced by:",
         "",
         "```sh",
         command,
@@ -400,52 +423,56 @@ def report(results: list[Result], info: dict[str, str], command: str, started: d
         f"{info['postgresql']}. Load average (1 min) at start {load[0]:.2f}, at end {load[1]:.2f}: the machine "
         "is shared, so absolute times are noisy; the ratios compare runs made minutes apart.",
         "",
-        "| rows | pg_dump s | our backup s | ratio (target ≤ 1.5) | psql s | our restore s | ratio (target ≤ 2) "
-        "| backup peak RSS MB | restore peak RSS MB |",
-        "|---:|---:|---:|---|---:|---:|---|---:|---:|",
+        "| shape | rows | pg_dump s | our backup s | ratio (target ≤ 1.5) | psql s | our restore s "
+        "| ratio (target ≤ 2) | backup peak RSS MB | restore peak RSS MB |",
+        "|---|---:|---:|---:|---|---:|---:|---|---:|---:|",
     ]
     checks: list[tuple[str, bool]] = []
     for r in results:
         b_ratio = r.best(r.backup) / r.best(r.pg_dump)
         r_ratio = r.best(r.restore) / r.best(r.psql)
         lines.append(
-            f"| {r.rows:,} | {r.best(r.pg_dump):.2f} | {r.best(r.backup):.2f} | {ratio_cell(b_ratio, TARGET_BACKUP)} "
+            f"| {r.shape} | {r.rows:,} | {r.best(r.pg_dump):.2f} | {r.best(r.backup):.2f} "
+            f"| {ratio_cell(b_ratio, TARGET_BACKUP)} "
             f"| {r.best(r.psql):.2f} | {r.best(r.restore):.2f} | {ratio_cell(r_ratio, TARGET_RESTORE)} "
             f"| {r.peak_mb(r.backup):.1f} | {r.peak_mb(r.restore):.1f} |"
         )
-        at = f"at {r.rows:,} rows"
+        at = f"at {r.rows:,} {r.shape} rows"
         checks.append((f"backup ≤ {TARGET_BACKUP}× pg_dump {at} ({b_ratio:.2f}×)", b_ratio <= TARGET_BACKUP))
         checks.append((f"restore ≤ {TARGET_RESTORE}× psql {at} ({r_ratio:.2f}×)", r_ratio <= TARGET_RESTORE))
         peak = max(r.peak_mb(r.backup), r.peak_mb(r.restore))
-        checks.append((f"peak RSS < {TARGET_RSS_MB:.0f} MB at {r.rows:,} rows ({peak:.1f} MB)", peak < TARGET_RSS_MB))
+        checks.append((f"peak RSS < {TARGET_RSS_MB:.0f} MB {at} ({peak:.1f} MB)", peak < TARGET_RSS_MB))
     lines.append("")
-    if len(results) > 1:
-        lo, hi = results[0], results[-1]
+    for shape in dict.fromkeys(r.shape for r in results):
+        mine = [r for r in results if r.shape == shape]
+        if len(mine) < 2:
+            lines += [f"RSS growth ({shape}): only one row count was measured (pass two --rows to check it).", ""]
+            continue
+        lo, hi = mine[0], mine[-1]
         for what, runs_lo, runs_hi in (("backup", lo.backup, hi.backup), ("restore", lo.restore, hi.restore)):
             g = growth(lo.peak_mb(runs_lo), hi.peak_mb(runs_hi))
             checks.append((
-                f"{what} peak RSS growth {lo.rows:,} → {hi.rows:,} rows < {TARGET_RSS_GROWTH:.0f}% "
+                f"{what} peak RSS growth {lo.rows:,} → {hi.rows:,} {shape} rows < {TARGET_RSS_GROWTH:.0f}% "
                 f"({lo.peak_mb(runs_lo):.1f} → {hi.peak_mb(runs_hi):.1f} MB, {g:+.1f}%)",
                 g < TARGET_RSS_GROWTH,
             ))
-    else:
-        lines += ["RSS growth: only one row count was measured (pass two --rows to check it).", ""]
     lines += ["Targets:", ""]
     lines += [f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks]
     lines += [
         "",
         "Details (every run, seconds; the table above shows the best of each):",
         "",
-        "| rows | avg value bytes | dump MB | backup file MB | pg_dump runs | our backup runs | psql runs "
+        "| shape | rows | avg value bytes | dump MB | backup file MB | pg_dump runs | our backup runs | psql runs "
         "| our restore runs | our backup / restore CPU s | pg_dump / psql peak RSS MB |",
-        "|---:|---:|---:|---:|---|---|---|---|---|---|",
+        "|---|---:|---:|---:|---:|---|---|---|---|---|---|",
     ]
     for r in results:
         def runs(rs: list[Run]) -> str:
             return ", ".join(f"{x.seconds:.2f}" for x in rs)
 
         lines.append(
-            f"| {r.rows:,} | {r.avg_value_bytes:.0f} | {r.dump_bytes / 1e6:.0f} | {r.backup_bytes / 1e6:.0f} "
+            f"| {r.shape} | {r.rows:,} | {r.avg_value_bytes:.0f} | {r.dump_bytes / 1e6:.0f} "
+            f"| {r.backup_bytes / 1e6:.0f} "
             f"| {runs(r.pg_dump)} | {runs(r.backup)} | {runs(r.psql)} | {runs(r.restore)} "
             f"| {min(x.cpu_seconds for x in r.backup):.2f} / {min(x.cpu_seconds for x in r.restore):.2f} "
             f"| {r.peak_mb(r.pg_dump):.1f} / {r.peak_mb(r.psql):.1f} |"
@@ -455,12 +482,13 @@ def report(results: list[Result], info: dict[str, str], command: str, started: d
         "Method:",
         "",
         f"- A throwaway PostgreSQL cluster (`tests/pgserver.py`: fsync off) holds `{TABLE} (key text primary key, "
-        "value jsonb not null)` in database `bench_src`, filled server-side with deterministic MVDB-like rows "
-        "(55% `movie:`, 20% `master_*` whose values are JSON strings holding JSON, and SC movies, photobooks, "
-        "favorites, movie links, saved galleries; Japanese titles and names). Larger row counts extend the same table.",
+        "value jsonb not null)` in database `bench_SHAPE_src`, filled server-side. Shape `mvdb`: deterministic "
+        "MVDB-like rows (55% `movie:`, 20% `master_*` whose values are JSON strings holding JSON, and SC movies, "
+        "photobooks, favorites, movie links, saved galleries; Japanese titles and names). Shape `wide`: rows of "
+        "about 1 KB that are mostly an array of 25 URLs. Larger row counts extend the same table.",
         f"- Backup: `pg_dump -h 127.0.0.1 --data-only -t {TABLE} -f DUMP` vs `python -m mvdb_core backup --store URL "
         "--out DIR` (which also counts categories, computes the sha256 and fsyncs the file).",
-        f"- Restore: into `{TABLE}` of database `bench_dst`, emptied before every run (TRUNCATE, VACUUM ANALYZE, "
+        f"- Restore: into `{TABLE}` of database `bench_SHAPE_dst`, emptied before every run (TRUNCATE, VACUUM ANALYZE, "
         "CHECKPOINT; the ANALYZE keeps a previous run's inserts from starting an autoanalyze mid-restore): "
         "`psql -X -q -v ON_ERROR_STOP=1 -f DUMP` vs `python -m mvdb_core restore FILE --store URL --yes` (which "
         "validates the whole file, plans against the target, writes with COPY and verifies every row after). After "
@@ -476,6 +504,8 @@ def report(results: list[Result], info: dict[str, str], command: str, started: d
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, action="append", help="row count (repeatable; default 200000)")
+    parser.add_argument("--shape", action="append", choices=sorted(SHAPES),
+                        help="data shape (repeatable; default: every shape)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool and row count; the best counts")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="markdown report to write")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (dumps, backups, command log)")
@@ -483,8 +513,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = sorted(set(args.rows or [200_000]))
     if rows[0] < 1 or args.repeat < 1:
         parser.error("--rows and --repeat must be positive")
+    shapes = args.shape or list(SHAPES)
     command = "python bench/bench.py " + " ".join(
-        [f"--rows {n}" for n in (args.rows or [])] + [f"--repeat {args.repeat}"]
+        [f"--rows {n}" for n in (args.rows or [])] + [f"--shape {s}" for s in (args.shape or [])]
+        + [f"--repeat {args.repeat}"]
     )
 
     pg_bin = find_pg_bin()
@@ -498,16 +530,17 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="mvdb-bench-"))
     log(f"PostgreSQL on port {server.port}, work folder {work}")
     try:
-        src, dst = server.create_db("bench_src"), server.create_db("bench_dst")
-        sql(src, CREATE_SQL)
-        sql(dst, CREATE_SQL)
-        ctx = {"pg_bin": pg_bin, "work": work, "src": src, "dst": dst, "port": server.port}
         results: list[Result] = []
-        have = 0
-        for n in rows:
-            fill(src, have, n)
-            have = n
-            results.append(bench_one(n, args.repeat, ctx))
+        for shape in shapes:
+            src, dst = server.create_db(f"bench_{shape}_src"), server.create_db(f"bench_{shape}_dst")
+            sql(src, CREATE_SQL)
+            sql(dst, CREATE_SQL)
+            ctx = {"pg_bin": pg_bin, "work": work, "src": src, "dst": dst, "port": server.port, "shape": shape}
+            have = 0
+            for n in rows:
+                fill(src, shape, have, n)
+                have = n
+                results.append(bench_one(n, args.repeat, ctx))
     finally:
         server.stop()
         if args.keep:

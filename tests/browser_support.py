@@ -57,7 +57,7 @@ def dashboard(work: Path, env: Mapping[str, str], secrets: tuple[str, ...] = ())
     full_env.update(env, PYTHONPATH=str(ROOT))
     port = free_port()
     log_path = work / "streamlit.log"
-    log = open(log_path, "wb")  # noqa: SIM115 - closed below
+    log = open(log_path, "wb")  # closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.headless", "true", "--server.fileWatcherType", "none"],

@@ -104,7 +104,7 @@ def test_two_mirror_restores_at_once_never_leave_a_mix(target, tmp_path, monkeyp
             with open_store(target) as store:
                 options = RestoreOptions(mode="mirror", snapshot_dir=tmp_path / f"snaps{i}")
                 outcome[i] = restore(BackupFile(files[i]), store, options)
-        except Exception as exc:  # noqa: BLE001 - the test looks at what each restore reported
+        except Exception as exc:  # the test looks at what each restore reported
             outcome[i] = exc
 
     threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]

@@ -56,5 +56,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a file or folder we were told to use: say which and why
         where = f" {exc.filename}" if exc.filename else ""
         return fail(f"cannot use{where}: {exc.strerror or exc}", 1)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as exc:  # the last line of defence: one line, no traceback
         return fail(f"unexpected {type(exc).__name__}: {str(exc)[:300]} (run with --debug for details)", 1)
