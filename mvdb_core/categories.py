@@ -1,4 +1,4 @@
-"""MVDB key categories: DESIGN.md section 1 as data.
+"""MVDB key categories (docs/architecture.md, "The data") as data.
 
 Keys are classified by exact string prefix (never SQL LIKE, where `_` is a wildcard), so every
 key belongs to exactly one category and unknown keys land in `other` and are backed up anyway.

@@ -1,4 +1,4 @@
-"""The tree stays `ruff` clean (DEVELOPERS.md, Style), checked with the project's own ruff settings."""
+"""The tree stays `ruff` clean, checked with the project's own ruff settings (pyproject.toml)."""
 
 from __future__ import annotations
 
