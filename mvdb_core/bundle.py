@@ -62,6 +62,7 @@ class Bundle:
 
 
 def validate_project_id(value: str, option: str = "--project-id") -> str:
+    """The project reference from a reference or a project URL; `option` names the input in messages."""
     value = (value or "").strip()
     if value.startswith(("http://", "https://")):
         host = value.split("://", 1)[1].split("/", 1)[0]
@@ -85,17 +86,20 @@ def _jwt_role(key: str) -> str | None:
     return payload.get("role") if isinstance(payload, dict) else None
 
 
-def validate_anon_key(key: str) -> str:
-    """The new project's public key: a legacy anon JWT or a `sb_publishable_...` key; never a secret key."""
+def validate_anon_key(key: str, option: str = "--anon-key") -> str:
+    """The new project's public key: a legacy anon JWT or a `sb_publishable_...` key; never a secret key.
+
+    `option` names the input in messages (a form shows its field's label instead of the CLI flag).
+    """
     key = (key or "").strip()
     if key.startswith("sb_secret_") or _jwt_role(key) == "service_role":
         raise UsageError(
-            "--anon-key is a secret (service_role) key: the bundle needs the project's anon / publishable key "
+            f"{option} is a secret (service_role) key: the bundle needs the project's anon / publishable key "
             "(Settings -> API); a secret key must never be written into the app's source"
         )
     if not _API_KEY.match(key):
         raise UsageError(
-            "invalid --anon-key: expected the project's anon key (eyJ...) or publishable key (sb_publishable_...)"
+            f"invalid {option}: expected the project's anon key (eyJ...) or publishable key (sb_publishable_...)"
         )
     return key
 

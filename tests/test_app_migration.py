@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from dashboard_support import all_text, download_bytes, make_dash
+from dashboard_support import all_text, download_bytes, make_dash, open_page
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
@@ -23,10 +23,7 @@ def dash(tmp_path, monkeypatch):
 
 
 def _migration_page(dash):
-    at = dash.run()
-    at.switch_page("pages/migration.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(dash.run(), "migration")
 
 
 def _seed(url: str, rows: int = 300) -> None:
@@ -61,7 +58,8 @@ def test_bundle_needs_project_and_key(dash):
     at.text_input(key="mig_anon").input(ANON_KEY)
     at.button(key="mig_bundle_button").click()
     at = dash.run(at)
-    assert "invalid --project-id" in all_text(at)
+    text = all_text(at)
+    assert "invalid New project id or URL" in text and "--project-id" not in text  # the field, not the CLI flag
     assert "mig_bundle_download" not in [b.key for b in at.download_button]
 
 

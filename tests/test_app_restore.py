@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from dashboard_support import all_text, download_bytes, make_dash
+from dashboard_support import all_text, download_bytes, make_dash, open_page
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
@@ -52,10 +52,7 @@ def _planned(dash, data: bytes):
 
 
 def _restore_page(dash):
-    at = dash.run()
-    at.switch_page("pages/restore.py").run()
-    assert not at.exception
-    return at
+    return open_page(dash.run(), "restore")
 
 
 def test_upload_plan_restore_verify_and_snapshot(dash, tmp_path):

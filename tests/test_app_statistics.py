@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dashboard_support import all_text, make_dash
+from dashboard_support import all_text, make_dash, open_page
 
 from mvdb_core.backup import backup
 from mvdb_core.demo import generate
@@ -17,10 +17,7 @@ def dash(tmp_path, monkeypatch):
 
 
 def _stats_page(dash):
-    at = dash.run()
-    at.switch_page("pages/statistics.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(dash.run(), "statistics")
 
 
 def test_store_statistics_values(dash):
@@ -62,12 +59,9 @@ def test_backup_from_restore_page_is_reused(dash, tmp_path):
     with open_store(dash.url) as store:
         store.write(list(generate(200, seed=2)), [])
         made = backup(store, tmp_path / "b.json")
-    at = dash.run()
-    at.switch_page("pages/restore.py").run()
+    at = open_page(dash.run(), "restore")
     at.file_uploader(key="restore_upload").upload("b.json", made.path.read_bytes(), "application/json")
-    at = dash.run(at)
-    at.switch_page("pages/statistics.py").run()
-    assert not at.exception
+    at = open_page(dash.run(at), "statistics")
     text = all_text(at)
     assert "Backup file: b.json (uploaded earlier)" in text
     assert "same number of rows in every category" in text
