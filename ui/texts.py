@@ -14,9 +14,11 @@ import streamlit as st
 
 from ui.i18n import Translator
 
-_SPECIAL = re.compile(r"([\\`*_\[\]()<>$~|!{}#+@:&])")
-_WWW = re.compile(r"(?i)(www)\.")
+_SPECIAL = re.compile(r"([\\`*_\[\]()<>$~|!{}#+&])")
 _LIST_ITEM = re.compile(r"^(\d+)([.)])(?=\s|$)")
+_JOIN = re.compile(r"(?i)(?<=[:@])|(?<=www)(?=\.)")
+WORD_JOINER = "\u2060"
+"""Invisible; breaks what the renderer finds in text after parsing (bare links, e-mail addresses, icons)."""
 
 
 def tr() -> Translator:
@@ -35,10 +37,11 @@ def number(n: int) -> str:
 def md(value: object, code: bool = False) -> str:
     """`value` as literal text inside Markdown; with `code`, as an inline code span.
 
-    Backslash escapes (CommonMark) stop links, images, emphasis, tables and Streamlit's LaTeX and
-    colour directives; `www.` and `scheme:` lose their meaning too, so GFM does not turn a bare
-    address into a link. Line breaks become spaces: a value never starts a new block. A code span
-    cannot hold escapes, so it is fenced with more backticks than the value contains.
+    Backslash escapes (CommonMark) stop links, images, emphasis, tables, HTML, Streamlit's LaTeX and
+    colour directives. Bare addresses (https://…, www.…, a@b.c) and `:icon:` codes are found in the
+    text after the escapes are gone, so an invisible word joiner follows every `:` and `@` (and
+    splits `www.`). Line breaks become spaces: a value never starts a new block. A code span holds
+    no escapes; it is fenced with more backticks than the value contains.
     """
     text = " ".join(str(value).split())
     if code:
@@ -47,6 +50,6 @@ def md(value: object, code: bool = False) -> str:
         pad = " " if text.startswith("`") or text.endswith("`") else ""
         return f"{fence}{pad}{text}{pad}{fence}" if text else ""
     text = _SPECIAL.sub(r"\\\1", text)
-    text = _WWW.sub(r"\1\\.", text)
     text = _LIST_ITEM.sub(r"\1\\\2", text)
+    text = _JOIN.sub(WORD_JOINER, text)
     return "\\" + text if text.startswith("-") else text
