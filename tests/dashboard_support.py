@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -90,6 +91,11 @@ def all_text(at: AppTest) -> str:
     parts.extend(str(e.label) for e in at.expander)
     parts.extend(str(e.label) for e in at.status)
     return "\n".join(parts)
+
+
+def plain(markdown: str) -> str:
+    """Markdown source as the reader sees it: backslash escapes and word joiners (ui.texts.md) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def download_bytes(button) -> bytes:

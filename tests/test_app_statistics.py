@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dashboard_support import all_text, make_dash, open_page
 
@@ -75,3 +77,21 @@ def test_missing_table_and_invalid_upload(dash):
     at = dash.run(at)
     text = all_text(at)
     assert "cannot be restored" in text and "What to do" in text
+
+
+def test_invalid_upload_from_restore_can_be_removed_where_it_is_shown(dash):
+    at = open_page(dash.run(), "restore")
+    at.file_uploader(key="restore_upload").upload("broken.json", b"{not json", "application/json")
+    at = dash.run(at)
+    at = open_page(at, "statistics")
+    text = all_text(at)
+    assert "broken.json (uploaded earlier)" in text and "cannot be restored" in text
+    kept = at.session_state["backup_file"].path
+    at.button(key="stats_upload_forget").click()
+    at = dash.run(at)
+    text = all_text(at)
+    assert "cannot be restored" not in text and "uploaded earlier" not in text
+    assert "Nothing to show yet" in text
+    assert not Path(kept).exists()
+    at = open_page(at, "restore")
+    assert "Choose a backup file to begin" in all_text(at)  # gone for every page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,26 @@ def test_error_classification(exc, head, hint):
 
 def test_redact():
     assert redact("key abcdef and pw hunter22 here", ["abcdef", "hunter22", None, "ab"]) == "key *** and pw *** here"
+
+
+NASTY = [
+    "[click](https://evil.example/x).json", "![x](https://evil.example/p.png).json", "postgres:***@db.host/x",
+    "**bold** _it_ ~~gone~~ `code`", "# heading", "1. item", "- item", "> quote", "| a | b |", "<img src=x>",
+    "$x^2$", "a\\b", "line\nbreak", "&amp; &#60;", "www.evil.example", "kv_store_cd38bf14", "<https://evil.example>",
+    "[ref]: https://evil.example", "x  ", "***", "_",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_md_shows_outside_values_as_the_text_they_are(value):
+    """CommonMark (what Streamlit's renderer is built on) gives back the text, in one paragraph, no markup."""
+    from markdown_it import MarkdownIt
+
+    from ui.texts import WORD_JOINER, md
+
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md(value))
+    assert html.startswith("<p>") and html.endswith("</p>\n") and html.count("<") == 2, html
+    text = unescape(html[3:-5]).replace(WORD_JOINER, "")
+    assert text == " ".join(value.split())
+    code = MarkdownIt("commonmark").render(md(value, code=True))
+    assert unescape(re.sub(r"</?(p|code)>", "", code)).strip() == " ".join(value.split()).strip()

@@ -37,7 +37,11 @@ def _counts(identity: str, _conn: Connection) -> Counts:
         try:
             return Counts(store.count())
         except (MissingTable, MissingFile) as exc:
-            return Counts(None, redact(" ".join(str(exc).split()), _conn.secrets()))
+            text = " ".join(str(exc).split())
+            # Without a secret to hide (a SQLite file), the text stays as the core wrote it: redact() also
+            # rewrites the URLs in a text, and would turn its `sqlite:///…` suggestion into `sqlite:/…`.
+            secrets = _conn.secrets()
+            return Counts(None, redact(text, secrets) if secrets else text)
 
 
 def store_counts(conn: Connection) -> Counts:
