@@ -129,7 +129,11 @@ def test_picker_shows_names_in_the_admins_language(dash):
     at.selectbox(key="lang").select("id")
     at = dash.run(at)
     assert at.selectbox(key="connection_name").options == ["Variabel lingkungan", "SQLite bawaan"]
-    assert "Custom PostgreSQL" not in str(at.sidebar)
+    assert at.radio(key="custom_kind").options == ["Bawaan (berkas SQLite)", "PostgreSQL", "Supabase (Data API)"]
+    at.text_input(key="custom_address_sqlite").input("data/other.sqlite3")
+    at.button(key="custom_connect").click()
+    at = dash.run(at)
+    assert at.selectbox(key="connection_name").options[-1] == "SQLite lain"  # a connection the admin made
 
 
 def test_relative_sqlite_url_says_which_file_was_meant(dash, monkeypatch, tmp_path):
