@@ -61,6 +61,7 @@ class Bundle:
 
 
 def validate_project_id(value: str, option: str = "--project-id") -> str:
+    """The project reference from a reference or a project URL; `option` names the input in messages."""
     value = (value or "").strip()
     if value.startswith(("http://", "https://")):
         host = value.split("://", 1)[1].split("/", 1)[0]
@@ -73,22 +74,25 @@ def validate_project_id(value: str, option: str = "--project-id") -> str:
     return value
 
 
-def validate_anon_key(key: str) -> str:
-    """The new project's public key: a legacy anon JWT or a `sb_publishable_...` key; never a secret key."""
+def validate_anon_key(key: str, option: str = "--anon-key") -> str:
+    """The new project's public key: a legacy anon JWT or a `sb_publishable_...` key; never a secret key.
+
+    `option` names the input in messages (a form shows its field's label instead of the CLI flag).
+    """
     key = (key or "").strip()
     if key_role(key) == "service_role":
         raise UsageError(
-            "--anon-key is a secret (service_role) key: the bundle needs the project's anon / publishable key "
+            f"{option} is a secret (service_role) key: the bundle needs the project's anon / publishable key "
             "(Settings -> API); a secret key must never be written into the app's source"
         )
     if key.startswith("eyJ") and (key.count(".") != 2 or key_role(key) is None):
         raise UsageError(
-            "invalid --anon-key: it starts like a JWT (eyJ...) but is cut short or damaged (a JWT has three parts "
+            f"invalid {option}: it starts like a JWT (eyJ...) but is cut short or damaged (a JWT has three parts "
             "separated by dots); copy the whole anon key again from Supabase (Settings -> API)"
         )
     if not _API_KEY.fullmatch(key):
         raise UsageError(
-            "invalid --anon-key: expected the project's anon key (eyJ...) or publishable key (sb_publishable_...)"
+            f"invalid {option}: expected the project's anon key (eyJ...) or publishable key (sb_publishable_...)"
         )
     return key
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 _SECRET_NAME = re.compile(r"pass|secret|token|key|auth|signature|credential|session", re.IGNORECASE)
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*[^\s'\"<>.,;:!?)]")  # no trailing punctuation
 MIN_SECRET_LENGTH = 4
 """Shorter values are not masked inside other text: they would mask ordinary words."""
 

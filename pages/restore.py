@@ -5,230 +5,240 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.categories import CATEGORY_NAMES
-from mvdb_core.errors import UsageError
-from mvdb_core.restore import RestoreOptions, parse_remap, plan_restore, restore
-from ui import common
-from ui.common import t
+from mvdb_core.errors import PlanChanged, UsageError
+from mvdb_core.restore import Plan, RestoreOptions, parse_remap, plan_restore, restore
+from mvdb_core.stores import KINDS
+from ui import cache, connections, downloads, errors, labels, navigation, tables, uploads
+from ui.connection import Connection
+from ui.progress import Bars
+from ui.texts import md, number, t
+from ui.uploads import Upload
 
-common.require_app()
+SNAPSHOT_DIR = Path("backups/snapshots")
 
-st.title("♻️ " + t("restore.title"))
-st.caption(t("restore.intro"))
 
-conn = common.current_connection()
-st.markdown(t("restore.target", store=conn.label(), table=conn.table))
+def render() -> None:
+    st.title("♻️ " + t("restore.title"))
+    st.caption(t("restore.intro"))
+    conn = connections.current()
+    st.markdown(t("restore.target", store=md(labels.store(conn)), table=md(conn.table, code=True)))
 
-uploaded = st.file_uploader(t("restore.upload"), type=["json"], key="restore_upload", help=t("restore.upload_help"))
-backup_file = common.use_upload(uploaded, "restore_upload")
-if backup_file is None:
-    st.info(t("restore.no_file"), icon="📂")
-    st.stop()
+    upload = uploads.uploader(t("restore.upload"), "restore_upload", t("restore.upload_help"))
+    if upload is None:
+        st.info(t("restore.no_file"), icon="📂")
+        return
 
-# 1. Validation first: nothing else is shown for a file that is not a sound backup.
-with st.spinner(t("restore.validating")):
-    check = common.validation(backup_file["path"])
-if not check["ok"]:
-    st.error(t("restore.invalid", file=backup_file["name"]), icon="🚫")
-    common.show_error(check["error"])
-    st.stop()
+    # 1. Validation first: nothing else is shown for a file that is not a sound backup.
+    with st.spinner(t("restore.validating")):
+        check = cache.validation(upload.path)
+    if not check["ok"]:
+        errors.show(check["error"], headline=f"**{t('restore.invalid', file=md(upload.name))}**")
+        return
+    st.success(t("restore.valid", file=md(upload.name), rows=check["total"]), icon="✅")
+    _about(check)
+    if check["total"] == 0:
+        st.warning(t("restore.empty_file"), icon="⚠️")
+        return
 
-meta: dict[str, Any] = check["metadata"]
-counts: dict[str, int] = check["counts"]
-st.success(t("restore.valid", file=backup_file["name"], rows=check["total"]), icon="✅")
+    chosen = _options(check)
+    if chosen is None:
+        return
+    options, fingerprint = chosen
+    fingerprint = (upload.file_id, conn.identity(), *fingerprint)
 
-# 2. What the file holds.
-st.subheader(t("restore.metadata"))
-source = meta.get("source") or {}
-where = source.get("projectId") or source.get("host") or source.get("path") or meta.get("sourceProjectId") or "—"
-if source.get("kind"):
-    where = f"{t('kind.' + source['kind'])}: {where}" + (f" ({source['table']})" if source.get("table") else "")
-stamp = str(meta.get("timestamp") or "—")[:19].replace("T", " ")
-st.markdown(
-    f"| {t('restore.meta_date')} | {t('restore.meta_source')} | {t('restore.meta_version')} | "
-    f"{t('restore.meta_rows')} |\n|---|---|---|---|\n"
-    f"| {common.md_escape(stamp)} | {common.md_escape(str(where))} | {common.md_escape(check['version'] or '—')} | "
-    f"{common.tr().number(check['total'])} |"
-)
-if check["legacy"]:
-    st.info(t("restore.legacy_note"), icon="🕰️")
-if check["total"] == 0:
-    st.warning(t("restore.empty_file"), icon="⚠️")
-    st.stop()
+    # 4. The plan (a dry run): compare the file with the connected store.
+    if st.button("🔍 " + t("restore.plan_button"), key="restore_plan_button"):
+        _make_plan(conn, upload, options, fingerprint, check["total"])
+    _plan_and_run(conn, upload, options, fingerprint, check["total"])
 
-# 3. Options.
-st.subheader(t("restore.options"))
-present = [n for n in CATEGORY_NAMES if counts.get(n)]
-col_a, col_b = st.columns(2)
-mode = col_a.radio(
-    t("restore.mode"),
-    ["merge", "mirror"],
-    format_func={m: t("restore.mode_" + m) for m in ("merge", "mirror")}.get,
-    captions=[t("restore.mode_merge_help"), t("restore.mode_mirror_help")],
-    key="restore_mode",
-)
-every = col_b.checkbox(t("restore.all_categories", n=len(present)), value=True, key="restore_all",
-                       help=t("restore.categories_help"))
-cats = present
-if not every:
-    cats = col_b.multiselect(
-        t("restore.categories"),
-        present,
-        default=present,
-        format_func={n: f"{common.category_label(n)} ({common.tr().number(counts[n])})" for n in present}.get,
-        key="restore_categories",
+
+def _about(check: dict[str, Any]) -> None:
+    """2. What the file holds: when and where it was made, its format and size (metadata is outside data)."""
+    meta: dict[str, Any] = check["metadata"]
+    st.subheader(t("restore.metadata"))
+    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    where = md(source.get("projectId") or source.get("host") or source.get("path") or meta.get("sourceProjectId")
+               or "—")
+    kind = source.get("kind")
+    if kind:
+        kind_label = labels.kind(kind) if kind in KINDS else md(kind)
+        where = f"{kind_label}: {where}" + (f" ({md(source['table'])})" if source.get("table") else "")
+    stamp = md(str(meta.get("timestamp") or "—")[:19].replace("T", " "))
+    st.markdown(
+        f"| {t('restore.meta_date')} | {t('restore.meta_source')} | {t('restore.meta_version')} | "
+        f"{t('restore.meta_rows')} |\n|---|---|---|---|\n"
+        f"| {stamp} | {where} | {md(check['version'] or '—')} | {number(check['total'])} |"
     )
-repair = col_b.checkbox(
-    t("restore.legacy_repair"), value=True, key="restore_repair", help=t("restore.legacy_repair_help"),
-    disabled=not check["legacy"],
-)
-remap_text = col_b.text_area(
-    t("restore.remap"), key="restore_remap", placeholder="old-user-id=new-user-id", help=t("restore.remap_help"),
-    height=80,
-)
+    if check["legacy"]:
+        st.info(t("restore.legacy_note"), icon="🕰️")
 
-if not cats:
-    st.warning(t("restore.no_categories"))
-    st.stop()
 
-try:
-    remap = parse_remap([line for line in (remap_text or "").splitlines() if line.strip()])
-    options = RestoreOptions(
-        mode=mode,
-        categories=None if set(cats) == set(present) else frozenset(cats),
-        legacy_repair=repair,
-        remap=remap,
-        snapshot_dir=Path("backups/snapshots"),
+def _options(check: dict[str, Any]) -> tuple[RestoreOptions, tuple[Any, ...]] | None:
+    """3. Mode, categories, legacy repair (2.0.0 files only), user remap; None (and a message) when invalid."""
+    st.subheader(t("restore.options"))
+    counts: dict[str, int] = check["counts"]
+    present = [n for n in CATEGORY_NAMES if counts.get(n)]
+    col_a, col_b = st.columns(2)
+    mode = col_a.radio(
+        t("restore.mode"),
+        ["merge", "mirror"],
+        format_func={m: t("restore.mode_" + m) for m in ("merge", "mirror")}.get,
+        captions=[t("restore.mode_merge_help"), t("restore.mode_mirror_help")],
+        key="restore_mode",
     )
-except UsageError as exc:
-    common.show_error(exc)
-    st.stop()
-
-fingerprint = (backup_file["file_id"], conn.identity(), mode, tuple(sorted(cats)), repair, tuple(sorted(remap.items())))
-
-
-def _plan_table(plan_dict: dict[str, Any]) -> pd.DataFrame:
-    rows = plan_dict["categories"]
-    names = [n for n in CATEGORY_NAMES if n in rows]
-    # categories where something happens first
-    names.sort(key=lambda n: not (rows[n]["added"] or rows[n]["changed"] or rows[n]["extra"]))
-    return pd.DataFrame(
-        {
-            t("col.category"): [common.category_label(n) for n in names],
-            t("col.added"): [rows[n]["added"] for n in names],
-            t("col.changed"): [rows[n]["changed"] for n in names],
-            t("col.unchanged"): [rows[n]["unchanged"] for n in names],
-            t("col.extra"): [rows[n]["extra"] for n in names],
-        }
+    every = col_b.checkbox(t("restore.all_categories", n=len(present)), value=True, key="restore_all",
+                           help=t("restore.categories_help"))
+    cats = present
+    if not every:
+        cats = col_b.multiselect(
+            t("restore.categories"),
+            present,
+            default=present,
+            format_func={n: f"{labels.category(n)} ({number(counts[n])})" for n in present}.get,
+            key="restore_categories",
+        )
+    repair = False
+    if check["legacy"]:  # only a 2.0.0 file has master data to repair
+        repair = col_b.checkbox(t("restore.legacy_repair"), value=True, key="restore_repair",
+                                help=t("restore.legacy_repair_help"))
+    remap_text = col_b.text_area(
+        t("restore.remap"), key="restore_remap", placeholder="old-user-id=new-user-id", help=t("restore.remap_help"),
+        height=80,
     )
+    if not cats:
+        st.warning(t("restore.no_categories"))
+        return None
+    try:
+        remap = parse_remap([line for line in (remap_text or "").splitlines() if line.strip()])
+        options = RestoreOptions(
+            mode=mode,
+            categories=None if set(cats) == set(present) else frozenset(cats),
+            legacy_repair=repair,
+            remap=remap,
+            snapshot_dir=SNAPSHOT_DIR,
+        )
+    except UsageError as exc:
+        errors.show(exc)
+        return None
+    return options, (mode, tuple(sorted(cats)), repair, tuple(sorted(remap.items())))
 
 
-# 4. The plan (a dry run): compare the file with the connected store.
-if st.button("🔍 " + t("restore.plan_button"), key="restore_plan_button"):
-    st.session_state.pop("restore_result", None)
-    common.data_changed()  # the plan reads the store afresh: so does the sidebar's row count
-    with st.spinner(t("restore.planning")), common.guard(), conn.open() as store:
-        plan = plan_restore(BackupFile(backup_file["path"]), store, options)
-    st.session_state["restore_plan"] = {"fingerprint": fingerprint, "plan": plan.as_dict(),
-                                        "writes": plan.writes, "deletes": plan.deletes}
+def _make_plan(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
+               rows: int) -> None:
+    """Compare the file with the store; keep the Plan (it is what the admin confirms), then redraw.
 
-planned = st.session_state.get("restore_plan")
-result = st.session_state.get("restore_result")
-if planned and planned["fingerprint"] != fingerprint:
-    planned = None
-    if result is None or result["fingerprint"] != fingerprint:
-        st.info(t("restore.plan_outdated"), icon="🔁")
+    The plan read the store afresh, so the cached counts go too: the sidebar's row count is
+    redrawn from the store the plan saw.
+    """
+    for key in ("restore_result", "restore_failure", "restore_plan"):
+        st.session_state.pop(key, None)
+    with st.status(t("restore.planning"), expanded=True) as status:
+        try:
+            with conn.open() as store:
+                plan = plan_restore(BackupFile(upload.path), store, options, progress=Bars(rows))
+        except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
+            status.update(label=t("restore.plan_failed"), state="error", expanded=True)
+            errors.show(exc)
+            cache.data_changed()
+            return
+    st.session_state["restore_plan"] = {"fingerprint": fingerprint, "plan": plan}
+    cache.data_changed()
+    st.rerun()
 
-if planned:
-    p = planned["plan"]
-    done = result is not None and result["fingerprint"] == fingerprint
-    st.subheader(t("restore.plan_title_done" if done else "restore.plan_title", mode=t("restore.mode_" + p["mode"])))
-    plan_df = _plan_table(p)
-    common.table(plan_df)
-    tot = p["totals"]
+
+def _plan_and_run(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
+                  rows: int) -> None:
+    planned = st.session_state.get("restore_plan")
+    result = st.session_state.get("restore_result")
+    result = result if result and result["fingerprint"] == fingerprint else None
+    failure = st.session_state.get("restore_failure")
+    if planned and planned["fingerprint"] != fingerprint:
+        planned = None
+        if result is None:
+            st.info(t("restore.plan_outdated"), icon="🔁")
+    if planned:
+        plan: Plan = planned["plan"]
+        _show_plan(plan, done=result is not None)
+        if result is None:
+            _confirm_and_run(conn, upload, options, fingerprint, rows, plan)
+    if failure and failure["fingerprint"] == fingerprint:
+        _show_failure(failure)
+    if result is not None:
+        _show_result(result)
+
+
+def _show_plan(plan: Plan, done: bool) -> None:
+    st.subheader(t("restore.plan_title_done" if done else "restore.plan_title", mode=t("restore.mode_" + plan.mode)))
+    tables.plan_table(plan)
+    tot = plan.totals()
     if not done:
-        st.markdown(t("restore.plan_summary", added=tot["added"], changed=tot["changed"],
-                      unchanged=tot["unchanged"], extra=tot["extra"]))
-    if tot["extra"] and not done:
-        st.markdown(t("restore.extra_" + p["mode"], extra=tot["extra"]))
-    if p["legacyRepaired"]:
-        st.markdown(t("restore.repaired", n=p["legacyRepaired"]))
-    if p["remappedKeys"] or p["userIdRewrites"]:
-        st.markdown(t("restore.remapped", keys=len(p["remappedKeys"]), values=p["userIdRewrites"]))
+        st.markdown(t("restore.plan_summary", added=tot.added, changed=tot.changed, unchanged=tot.unchanged,
+                      extra=tot.extra))
+        if tot.extra:
+            st.markdown(t("restore.extra_" + plan.mode, extra=tot.extra))
+    if plan.repaired:
+        st.markdown(t("restore.repaired", n=plan.repaired))
+    if plan.remapped or plan.user_rewrites:
+        st.markdown(t("restore.remapped", keys=len(plan.remapped), values=plan.user_rewrites))
 
-    if result is None or result["fingerprint"] != fingerprint:
-        if planned["writes"] == 0 and planned["deletes"] == 0:
-            st.success(t("restore.nothing_to_do"), icon="✅")
+
+def _confirm_and_run(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
+                     rows: int, plan: Plan) -> None:
+    """5. Explicit confirmation; the restore writes only if the store still matches the confirmed plan."""
+    if plan.writes == 0 and plan.deletes == 0:
+        st.success(t("restore.nothing_to_do"), icon="✅")
+        return
+    confirmed = st.checkbox(
+        t("restore.confirm", writes=plan.writes, deletes=plan.deletes, table=md(conn.table, code=True),
+          store=md(labels.store(conn))),
+        key="restore_confirm",
+    )
+    if not st.button("♻️ " + t("restore.run"), type="primary", disabled=not confirmed, key="restore_run"):
+        return
+    st.session_state.pop("restore_failure", None)
+    with st.status(t("restore.running"), expanded=True):
+        try:
+            with conn.open() as store:
+                outcome = restore(BackupFile(upload.path), store, options, progress=Bars(rows), expected=plan)
+        except PlanChanged:
+            st.session_state.pop("restore_plan", None)  # that plan is void: make a new one
+            st.session_state["restore_failure"] = {"fingerprint": fingerprint, "changed": True}
+        except Exception as exc:  # noqa: BLE001 - explained to the admin after the redraw, no traceback
+            st.session_state["restore_failure"] = {"fingerprint": fingerprint, "error": exc}
         else:
-            # 5. Explicit confirmation before anything is written.
-            confirmed = st.checkbox(
-                t("restore.confirm", writes=planned["writes"], deletes=planned["deletes"], table=conn.table,
-                  store=conn.label()),
-                key="restore_confirm",
-            )
-            if st.button("♻️ " + t("restore.run"), type="primary", disabled=not confirmed, key="restore_run"):
-                with st.status(t("restore.running"), expanded=True) as status:
-                    bars = {stage: st.progress(0.0, text=t("restore.stage_" + stage)) for stage in ("plan", "write",
-                                                                                                   "verify")}
-                    ticker = common.Ticker(0.2)
-                    expected = check["total"]
+            st.session_state["restore_result"] = {
+                "fingerprint": fingerprint,
+                "written": outcome.written,
+                "deleted": outcome.deleted,
+                "verified": outcome.verified,
+                "snapshot": str(outcome.snapshot) if outcome.snapshot else None,
+            }
+    cache.data_changed()  # written or not, the store may have changed: the sidebar reads it again
+    st.rerun()
 
-                    def step(stage: str, done: int, total: int | None) -> None:
-                        if stage in bars and ticker.due():
-                            whole = total or expected
-                            bars[stage].progress(min(done / max(whole, 1), 1.0),
-                                                 text=f"{t('restore.stage_' + stage)}: {common.tr().number(done)}")
 
-                    def as_checked(plan: Any) -> bool:
-                        """Write only what the admin confirmed: the store must not have changed since."""
-                        return plan.as_dict()["categories"] == planned["plan"]["categories"]
+def _show_failure(failure: dict[str, Any]) -> None:
+    if failure.get("changed"):
+        st.warning(f"**{t('restore.changed_since_plan')}**\n\n{t('restore.changed_since_plan_help')}", icon="🔁")
+    else:
+        errors.show(failure["error"], headline=f"**{t('restore.failed')}**")
 
-                    try:
-                        with conn.open() as store:
-                            outcome = restore(BackupFile(backup_file["path"]), store, options, step, as_checked)
-                    except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
-                        common.data_changed()
-                        status.update(label=t("restore.failed"), state="error", expanded=True)
-                        common.show_error(exc)
-                        st.stop()
-                    if outcome.cancelled:
-                        common.data_changed()
-                        st.session_state.pop("restore_plan", None)
-                        status.update(label=t("restore.changed_since_plan"), state="error", expanded=True)
-                        st.warning(t("restore.changed_since_plan_help"), icon="🔁")
-                        st.stop()
-                    for stage, bar in bars.items():
-                        bar.progress(1.0, text=t("restore.stage_" + stage) + " ✅")
-                    status.update(label=t("restore.done"), state="complete", expanded=False)
-                common.data_changed()
-                st.session_state["restore_result"] = {
-                    "fingerprint": fingerprint,
-                    "written": outcome.written,
-                    "deleted": outcome.deleted,
-                    "verified": outcome.verified,
-                    "snapshot": str(outcome.snapshot) if outcome.snapshot else None,
-                }
-                st.rerun()
 
-result = st.session_state.get("restore_result")
-if result and result["fingerprint"] == fingerprint:
-    # 6. The outcome: verification and the safety snapshot.
+def _show_result(result: dict[str, Any]) -> None:
+    """6. The outcome: verification and the safety snapshot."""
     if result["verified"]:
         st.success(t("restore.verified", written=result["written"], deleted=result["deleted"]), icon="✅")
     if result["snapshot"] and Path(result["snapshot"]).exists():
         st.markdown(t("restore.snapshot_help"))
-        st.download_button(
-            "🛟 " + t("restore.snapshot_download"),
-            data=common.file_reader(result["snapshot"]),
-            file_name=Path(result["snapshot"]).name,
-            mime="application/json",
-            on_click="ignore",
-            key="download_snapshot",
-        )
+        downloads.button("🛟 " + t("restore.snapshot_download"), result["snapshot"], key="download_snapshot")
     else:
         st.caption(t("restore.no_snapshot"))
-    st.page_link("pages/statistics.py", label=t("restore.see_statistics"), icon="📊")
+    st.page_link(navigation.page("statistics"), label=t("restore.see_statistics"), icon="📊")
+
+
+if __name__ == "__main__":  # run by itself, not imported: app.py draws the pages
+    navigation.hand_over()

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 from pgserver import PgServer, find_pg_bin
 from rest_fixtures import rest_server  # noqa: F401  (the Supabase Data API test double)
+
+# Hypothesis keeps its files (examples, caches) in a scratch folder, not in .hypothesis/ of the checkout.
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="mvdb-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 
 _db_counter = itertools.count()
 

@@ -30,11 +30,15 @@ def dump(url: str, key: str | None = None) -> dict[str, object]:
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m mvdb_core ARGS`, by default in a scratch folder: what it writes by default (backups/) never
+    lands in the checkout."""
     import os
+    import tempfile
 
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "mvdb_core", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=full_env,
-        timeout=300,
-    )
+    with tempfile.TemporaryDirectory(prefix="mvdb-cli-") as scratch:
+        return subprocess.run(
+            [sys.executable, "-m", "mvdb_core", *args], capture_output=True, text=True, cwd=cwd or scratch,
+            env=full_env, timeout=300,
+        )

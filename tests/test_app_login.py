@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dashboard_support import PASSWORD, all_text, make_dash, password_hash
+from dashboard_support import PASSWORD, all_text, make_dash, open_page, password_hash
 
 from ui import auth, login
 
@@ -120,9 +120,7 @@ def test_no_password_from_another_host_shows_no_data(dash, monkeypatch):
 
 def test_pages_cannot_be_opened_around_the_gate(dash, monkeypatch):
     monkeypatch.setenv("MVDB_ADMIN_PASSWORD_HASH", password_hash())
-    at = dash.app()
-    at.switch_page("pages/restore.py").run()
-    assert not at.exception
+    at = open_page(dash.app(), "restore")
     assert not _page_shown(at)
     assert "Restore" not in [t.value for t in at.title]
     assert "Admin password" in [t.label for t in at.text_input]
@@ -142,7 +140,6 @@ def test_language_switch_to_indonesian(dash):
 def test_indonesian_from_the_browser_locale(dash):
     at = dash.app()
     at.context = {"locale": "id-ID"}
-    at = dash.run(at)
-    at.switch_page("pages/restore.py").run()
+    at = open_page(dash.run(at), "restore")
     assert "Pilih berkas backup untuk memulai" in all_text(at)
     assert [t.value for t in at.title] == ["♻️ Restore"]

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from dashboard_support import all_text, download_bytes, make_dash
+from dashboard_support import all_text, download_bytes, make_dash, open_page, plain
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
@@ -23,10 +23,7 @@ def dash(tmp_path, monkeypatch):
 
 
 def _migration_page(dash):
-    at = dash.run()
-    at.switch_page("pages/migration.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(dash.run(), "migration")
 
 
 def _seed(url: str, rows: int = 300) -> None:
@@ -61,7 +58,8 @@ def test_bundle_needs_project_and_key(dash):
     at.text_input(key="mig_anon").input(ANON_KEY)
     at.button(key="mig_bundle_button").click()
     at = dash.run(at)
-    assert "invalid --project-id" in all_text(at)
+    text = all_text(at)
+    assert "invalid New project id or URL" in text and "--project-id" not in text  # the field, not the CLI flag
     assert "mig_bundle_download" not in [b.key for b in at.download_button]
 
 
@@ -144,3 +142,20 @@ def test_supabase_target_wrong_key(dash, rest_server):
     text = all_text(at)
     assert "What to do" in text
     assert "wrong-key-" not in text
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [("sb_secret_" + "k" * 30, "New anon key is a secret (service_role) key"), ("not a key", "invalid New anon key")],
+)
+def test_bundle_mistake_is_explained_in_its_step_by_the_fields_name(dash, key, says):
+    at = _migration_page(dash)
+    at.text_input(key="mig_project").input("abcdefghijklmnopqrst")
+    at.text_input(key="mig_anon").input(key)
+    at.button(key="mig_bundle_button").click()
+    at = dash.run(at)
+    text = plain(all_text(at))
+    assert says in text and "--anon-key" not in text
+    assert key not in text
+    assert "mig_check" in [b.key for b in at.button]  # the rest of the page is still there
+    assert "3️⃣ Migrate now" in [s.value for s in at.subheader]

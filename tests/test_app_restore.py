@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import re
+import stat
+from pathlib import Path
+
 import orjson
 import pytest
-from dashboard_support import all_text, download_bytes, make_dash
+from dashboard_support import all_text, download_bytes, make_dash, open_page, plain
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.demo import generate
 from mvdb_core.restore import RestoreOptions, plan_restore
 from mvdb_core.stores import open_store
+from ui import uploads
 
 
 @pytest.fixture
@@ -52,10 +58,7 @@ def _planned(dash, data: bytes):
 
 
 def _restore_page(dash):
-    at = dash.run()
-    at.switch_page("pages/restore.py").run()
-    assert not at.exception
-    return at
+    return open_page(dash.run(), "restore")
 
 
 def test_upload_plan_restore_verify_and_snapshot(dash, tmp_path):
@@ -253,3 +256,82 @@ def test_store_changed_after_the_check_writes_nothing(dash, tmp_path):
     assert "Verification passed" not in text
     with open_store(dash.url) as store:
         assert dict(store.iter_rows()) == before  # nothing written
+
+
+def _rows_in_sidebar(at) -> str:
+    return next(m.value for m in at.sidebar.markdown if "**Rows:**" in m.value).rsplit("**Rows:** ", 1)[1]
+
+
+def test_sidebar_count_follows_the_plan(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=150)
+    at = _restore_page(dash)
+    with open_store(dash.url) as store:
+        before = sum(store.count().values())
+    assert _rows_in_sidebar(at) == f"{before:,}"
+    _change_store(dash.url)  # 5 deleted, 2 added: the cached count is now stale
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    at.button(key="restore_plan_button").click()
+    at = dash.run(at)
+    assert _rows_in_sidebar(at) == f"{before - 3:,}"  # the count the plan saw, not the cached one
+    at.checkbox(key="restore_confirm").check()
+    at = dash.run(at)
+    at.button(key="restore_run").click()
+    at = dash.run(at)
+    assert _rows_in_sidebar(at) == f"{before + 2:,}"  # after the write (merge keeps the 2 extra keys)
+
+
+def test_invalid_file_is_one_box_said_once(dash):
+    at = _restore_page(dash)
+    _upload(at, "broken.json", b"{not json")
+    at = dash.run(at)
+    assert len(at.error) == 1
+    assert plain(all_text(at)).lower().count("nothing was written") == 1
+
+
+def test_legacy_repair_only_for_files_of_the_apps_own_backup(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=100)
+    at = _restore_page(dash)
+    _upload(at, "b.json", data)  # format 3.0.0: nothing to repair, no option
+    at = dash.run(at)
+    assert "restore_repair" not in [c.key for c in at.checkbox]
+    legacy = {"metadata": {"version": "2.0.0", "timestamp": "2024-05-01T10:00:00.000Z", "totalItems": 1,
+                           "kvStoreKeys": ["master_actress_1"]},
+              "kvStoreData": [{"key": "master_actress_1", "value": {"id": "1"}}]}
+    _upload(at, "legacy.json", orjson.dumps(legacy))
+    at = dash.run(at)
+    repair = at.checkbox(key="restore_repair")
+    assert repair.value and not repair.disabled
+
+
+def test_upload_lives_in_a_private_folder_and_goes_when_cleared(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=80)
+    at = _restore_page(dash)
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    kept = Path(at.session_state["backup_file"].path)
+    assert kept.read_bytes() == data
+    assert kept.parent == uploads.folder() and kept.parent.name.startswith("mvdb-uploads-")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    _upload(at, "again.json", data)  # a new upload replaces the old one, and its file
+    at = dash.run(at)
+    again = Path(at.session_state["backup_file"].path)
+    assert again != kept and again.exists() and not kept.exists()
+    at.file_uploader(key="restore_upload").clear()
+    at = dash.run(at)
+    assert not again.exists() and "backup_file" not in at.session_state
+    assert "Choose a backup file" in all_text(at)
+
+
+def test_plan_table_in_indonesian_groups_digits_with_dots(dash, tmp_path):
+    data = _seed_and_backup(dash, tmp_path, rows=3000)
+    at = _restore_page(dash)
+    at.selectbox(key="lang").select("id")
+    _upload(at, "b.json", data)
+    at = dash.run(at)
+    at.button(key="restore_plan_button").click()
+    at = dash.run(at)
+    columns = json.loads(at.dataframe[-1].proto.columns)
+    formats = {c["type_config"]["format"] for c in columns.values() if "format" in c.get("type_config", {})}
+    assert formats == {"%'.,d"}  # 1.341, like the metric cards, whatever the browser's locale
+    assert re.search(r"\*\*\d{1,3}(\.\d{3})+\*\* sudah sama", all_text(at))  # the summary too

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from dashboard_support import all_text, make_dash
+from dashboard_support import all_text, make_dash, plain
 
 from mvdb_core.demo import generate
 from mvdb_core.stores import open_store
@@ -100,3 +102,48 @@ def test_refresh_sees_changes_made_elsewhere(dash):
     at.button(key="refresh").click()
     at = dash.run(at)
     assert f"**Rows:** {total + 1:,}" in all_text(at)
+
+
+def test_wrong_postgresql_password_is_about_the_login_not_the_network(dash, monkeypatch, pg_server):
+    monkeypatch.setenv("MVDB_STORE_URL", pg_server.secure_url(password="not-the-password"))
+    at = dash.run()
+    text = all_text(at)
+    assert "refused the login" in text and "user name and the password" in text
+    assert "internet connection" not in text
+    assert "not-the-password" not in text + str(at.sidebar)
+
+
+def test_masked_password_does_not_break_the_store_label(dash, monkeypatch):
+    monkeypatch.setenv("MVDB_STORE_URL", "postgresql://postgres:s3cret-pw@127.0.0.1:1/postgres")
+    at = dash.run()
+    text = all_text(at)
+    assert "s3cret-pw" not in text
+    assert "postgres:\u2060\\*\\*\\*@" in text  # the mask, escaped: literal stars, not bold
+    assert "***" not in re.sub(r"\\.", "", text)  # no unescaped run of stars anywhere
+
+
+def test_picker_shows_names_in_the_admins_language(dash):
+    at = dash.run()
+    picker = at.selectbox(key="connection_name")
+    assert picker.options == ["Environment", "Embedded SQLite"]  # names only: they fit; the address is below
+    at.selectbox(key="lang").select("id")
+    at = dash.run(at)
+    assert at.selectbox(key="connection_name").options == ["Variabel lingkungan", "SQLite bawaan"]
+    assert at.radio(key="custom_kind").options == ["Bawaan (berkas SQLite)", "PostgreSQL", "Supabase (Data API)"]
+    at.text_input(key="custom_address_sqlite").input("data/other.sqlite3")
+    at.button(key="custom_connect").click()
+    at = dash.run(at)
+    assert at.selectbox(key="connection_name").options[-1] == "SQLite lain"  # a connection the admin made
+
+
+def test_relative_sqlite_url_says_which_file_was_meant(dash, monkeypatch, tmp_path):
+    real = tmp_path / "elsewhere" / "x.db"
+    real.parent.mkdir()
+    with open_store(f"sqlite://{real}") as store:
+        store.write(list(generate(30, seed=2)))
+    relative = str(real).lstrip("/")  # `sqlite://tmp/...`: relative to the working folder
+    monkeypatch.setenv("MVDB_STORE_URL", f"sqlite://{relative}")
+    at = dash.run()
+    assert f"sqlite:///{relative}" in plain(all_text(at))  # the core's suggestion, on the page
+    assert "three slashes" in all_text(at)
+    assert any("three slashes" in c.value for c in at.sidebar.caption)

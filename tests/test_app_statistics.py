@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from dashboard_support import all_text, make_dash
+from dashboard_support import all_text, make_dash, open_page
 
 from mvdb_core.backup import backup
 from mvdb_core.demo import generate
@@ -17,10 +19,7 @@ def dash(tmp_path, monkeypatch):
 
 
 def _stats_page(dash):
-    at = dash.run()
-    at.switch_page("pages/statistics.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(dash.run(), "statistics")
 
 
 def test_store_statistics_values(dash):
@@ -62,12 +61,9 @@ def test_backup_from_restore_page_is_reused(dash, tmp_path):
     with open_store(dash.url) as store:
         store.write(list(generate(200, seed=2)), [])
         made = backup(store, tmp_path / "b.json")
-    at = dash.run()
-    at.switch_page("pages/restore.py").run()
+    at = open_page(dash.run(), "restore")
     at.file_uploader(key="restore_upload").upload("b.json", made.path.read_bytes(), "application/json")
-    at = dash.run(at)
-    at.switch_page("pages/statistics.py").run()
-    assert not at.exception
+    at = open_page(dash.run(at), "statistics")
     text = all_text(at)
     assert "Backup file: b.json (uploaded earlier)" in text
     assert "same number of rows in every category" in text
@@ -81,3 +77,21 @@ def test_missing_table_and_invalid_upload(dash):
     at = dash.run(at)
     text = all_text(at)
     assert "cannot be restored" in text and "What to do" in text
+
+
+def test_invalid_upload_from_restore_can_be_removed_where_it_is_shown(dash):
+    at = open_page(dash.run(), "restore")
+    at.file_uploader(key="restore_upload").upload("broken.json", b"{not json", "application/json")
+    at = dash.run(at)
+    at = open_page(at, "statistics")
+    text = all_text(at)
+    assert "broken.json (uploaded earlier)" in text and "cannot be restored" in text
+    kept = at.session_state["backup_file"].path
+    at.button(key="stats_upload_forget").click()
+    at = dash.run(at)
+    text = all_text(at)
+    assert "cannot be restored" not in text and "uploaded earlier" not in text
+    assert "Nothing to show yet" in text
+    assert not Path(kept).exists()
+    at = open_page(at, "restore")
+    assert "Choose a backup file to begin" in all_text(at)  # gone for every page

@@ -1,8 +1,11 @@
 """The admin's whole path in a real browser: Debian's Chromium driven by Playwright, against `streamlit run app.py`.
 
 Log in, load demo data, back up and download the file, change data behind the dashboard's back,
-upload the file, restore it, see the verification pass and the statistics match. Screenshots of
-every page go to docs/screenshots/ (or $MVDB_SCREENSHOT_DIR).
+upload the file, restore it, see the verification pass and the statistics match. No address shows
+data before the login, on a fresh server either; names from outside show as text.
+
+Screenshots of every page are written only on request: `MVDB_SCREENSHOTS=1` (README, Testing)
+writes them to docs/screenshots/ (or $MVDB_SCREENSHOT_DIR); otherwise the tests write nothing.
 
 Needs /usr/bin/chromium (`apt-get install chromium`; never `playwright install`) and the
 playwright Python package. Without them these tests skip, except under CI=true, where they fail.
@@ -11,6 +14,8 @@ playwright Python package. Without them these tests skip, except under CI=true, 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -18,21 +23,23 @@ import orjson
 import pytest
 from browser_support import ARGS, CHROMIUM, TIMEOUT, dashboard, require_browser
 
+from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
+from mvdb_core.demo import seed_store
 from mvdb_core.restore import RestoreOptions, plan_restore
-from mvdb_core.stores import open_store
+from mvdb_core.stores import DEFAULT_TABLE, open_store
 from ui import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "browser test password"
 SHOTS = Path(os.environ.get("MVDB_SCREENSHOT_DIR") or ROOT / "docs" / "screenshots")
+TAKE_SHOTS = os.environ.get("MVDB_SCREENSHOTS") == "1"
+EVIL = "evil.example"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port, in a scratch folder with its own SQLite store."""
-    require_browser()
-    work = tmp_path_factory.mktemp("dashboard")
+@contextmanager
+def _serve(work: Path) -> Iterator[dict]:
+    """`streamlit run app.py` on a free loopback port, in `work` with its own SQLite store and the shipped config."""
     store_url = f"sqlite://{work}/data/mvdb.sqlite3"  # the same file the app sees as data/mvdb.sqlite3
     env = {"MVDB_STORE_URL": "sqlite://data/mvdb.sqlite3", "MVDB_ADMIN_PASSWORD_HASH": auth.hash_password(PASSWORD)}
     with dashboard(work, env, secrets=(PASSWORD,)) as base:
@@ -40,22 +47,47 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def server(tmp_path_factory):
+    """One server for the module's tests; its first request is the first test's."""
+    require_browser()
+    with _serve(tmp_path_factory.mktemp("dashboard")) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                                      locale="en-US")
-        pg = context.new_page()
-        pg.set_default_timeout(TIMEOUT)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@contextmanager
+def _new_page(browser) -> Iterator:
+    """A page in a fresh browser context (no cookies, its own Streamlit sessions)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="en-US")
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    try:
         yield pg
+    finally:
         context.close()
-        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    with _new_page(browser) as pg:
+        yield pg
 
 
 def _shot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so the window grows to fit it first."""
+    """The whole page (only with MVDB_SCREENSHOTS=1): Streamlit scrolls inside its main block, so the window
+    grows to fit it first."""
+    if not TAKE_SHOTS:
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     _settle(page)
     height = page.evaluate(
@@ -116,6 +148,8 @@ def test_admin_path(server, page, tmp_path):
     page.get_by_label("Admin password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Connected store").wait_for()
+    page.get_by_role("heading", level=1, name="Backup").wait_for()
+    assert page.url.endswith("/backup")  # the root address opens the first page, under its own address
 
     # Load demo data into the empty embedded store
     page.get_by_role("button", name="Load demo data").click()
@@ -181,6 +215,114 @@ def test_admin_path(server, page, tmp_path):
     page.get_by_text("Penyimpanan terhubung").wait_for()
     _nav(page, "Backup")
     _shot(page, "07-backup-indonesian")
+    # one number format in Indonesian: metric cards, the sidebar and the charts group digits with dots
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert _dotted(total) in metrics and f"{total:,}" not in metrics
+    assert f"Baris: {_dotted(total)}" in page.locator('[data-testid="stSidebar"]').inner_text()
+    chart = page.locator('[data-testid="stVegaLiteChart"] text').all_text_contents()
+    assert counts["movies"] >= 1000 and _dotted(counts["movies"]) in chart and f"{counts['movies']:,}" not in chart
+    assert page.get_by_text("Variabel lingkungan").count() >= 1  # the connection's name, translated
 
     page.get_by_role("button", name="Keluar").click()
     page.get_by_label("Kata sandi admin").wait_for()
+
+
+def _dotted(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+LOCKED_OUT = ("Connected store", "Backing up", "Restoring into", "Step-by-step guide", "Totals", DEFAULT_TABLE)
+"""Texts of the sidebar and the pages: none may show before the login."""
+
+
+def _assert_locked(page, login_form: bool = True) -> None:
+    """The login form (or a blank page) and nothing of the store or the pages."""
+    if login_form:
+        page.get_by_label("Admin password").wait_for()
+        _settle(page)
+    else:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)
+    body = page.locator("body").inner_text()
+    assert not [text for text in LOCKED_OUT if text in body], body[:2000]
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no menu either
+
+
+def _login(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("Admin password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Connected store").wait_for()
+    _settle(page)
+
+
+PAGE_URLS = ("/", "/backup", "/restore", "/statistics", "/migration", "/start", "/app.py")
+FILE_URLS = ("/pages/restore.py", "/pages/backup.py", "/pages/statistics.py", "/pages/migration.py",
+             "/pages/__init__.py")
+"""Nested paths: the server answers with the app's HTML, whose scripts then do not load (a blank page)."""
+
+
+def test_no_address_shows_data_before_the_login(server, page):
+    """Every page's address shows the login form only, the page files' paths nothing (the store holds data now)."""
+    with open_store(server["store"]) as store:
+        assert sum(store.count().values()) > 0
+    for path in PAGE_URLS:
+        page.goto(server["base"] + path)
+        _assert_locked(page)
+    for path in FILE_URLS:
+        page.goto(server["base"] + path)
+        _assert_locked(page, login_form=False)
+
+
+@pytest.mark.parametrize("path", ["/", "/statistics", "/pages/restore.py"])
+def test_a_fresh_servers_first_request_needs_the_login(browser, tmp_path, path):
+    """The first request of a process runs in Streamlit's pages/ folder mode: still the login, no data."""
+    with _serve(tmp_path) as srv, _new_page(browser) as pg:
+        with open_store(srv["store"]) as store:
+            seed_store(store, rows=200)
+        pg.goto(srv["base"] + path)
+        if path.startswith("/pages/"):
+            _assert_locked(pg, login_form=False)
+            pg.goto(srv["base"] + "/restore")  # still the process's first run of app.py
+        _assert_locked(pg)
+        pg.get_by_label("Admin password").fill(PASSWORD)  # and the first sign-in counts
+        pg.get_by_role("button", name="Sign in").click()
+        pg.get_by_text("Connected store").wait_for()
+
+
+def test_login_opens_the_page_asked_for(server, page):
+    for path, title in (("/restore", "Restore"), ("/statistics", "Statistics"), ("/backup", "Backup")):
+        _login(page, server["base"] + path)
+        page.get_by_role("heading", level=1, name=title).wait_for()
+        assert page.url.endswith(path)
+
+
+def test_outside_names_show_as_text(server, page, tmp_path):
+    """File names like Markdown links or images are shown as the text they are: no link, no image, no request."""
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    with open_store(server["store"]) as store:
+        made = backup(store, tmp_path / "b.json")
+    link = f"[click](https://{EVIL}/x).json"
+    image = f"![x](https://{EVIL}/p.png).json"
+    dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+
+    _login(page, server["base"] + "/restore")
+    dropzone.set_input_files(files=[{"name": link, "mimeType": "application/json",
+                                     "buffer": made.path.read_bytes()}])
+    page.get_by_text("is a valid backup").wait_for()
+    _assert_text_only(page, link)
+    _nav(page, "Statistics")  # the file named in the store/backup captions, the headings and the comparison
+    page.get_by_text("uploaded earlier").wait_for()
+    _assert_text_only(page, link)
+    dropzone.set_input_files(files=[{"name": image, "mimeType": "application/json", "buffer": b'{"no": 1}'}])
+    page.get_by_text("cannot be restored").first.wait_for()
+    _assert_text_only(page, image)
+    assert not [url for url in requests if EVIL in url]
+
+
+def _assert_text_only(page, name: str) -> None:
+    _settle(page)
+    assert page.locator(f'a[href*="{EVIL}"]').count() == 0
+    assert page.locator(f'img[src*="{EVIL}"]').count() == 0
+    assert name in page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "")  # word joiners

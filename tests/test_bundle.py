@@ -493,9 +493,11 @@ def _restore_script(tmp_path: Path) -> Path:
 
 
 def _run_restore(script: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run in the bundle's folder (a test's tmp_path), never the checkout: a restore writes backups/ where it runs."""
     full = {**{k: v for k, v in os.environ.items() if not k.startswith("MVDB_")},
             "PYTHON": sys.executable, "PYTHONPATH": str(ROOT), **env}
-    return subprocess.run(["bash", str(script), *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["bash", str(script), *args], cwd=script.parent, env=full, capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_restore_script_restores_a_backup_into_postgresql(tmp_path, sqlite_url, pg_url):

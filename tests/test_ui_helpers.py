@@ -4,16 +4,34 @@ from __future__ import annotations
 
 import re
 import string
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from mvdb_core.categories import BY_NAME, CATEGORY_NAMES, MASTER_TYPES
-from mvdb_core.errors import InvalidBackupError, MvdbError, StoreError, UsageError, VerificationError
-from mvdb_core.stores import DEFAULT_STORE, DEFAULT_TABLE
+from mvdb_core.errors import (
+    AuthenticationError,
+    DiskFullError,
+    InvalidBackupError,
+    MissingFile,
+    MissingTable,
+    MvdbError,
+    PermissionDenied,
+    PlanChanged,
+    StoreBusy,
+    StoreError,
+    Unreachable,
+    UsageError,
+    VerificationError,
+)
+from mvdb_core.progress import Stage
+from mvdb_core.redaction import redact
+from mvdb_core.stores import DEFAULT_STORE, DEFAULT_TABLE, KINDS
 from ui.connection import Connection, custom, presets, supabase_url
-from ui.errors import classify, redact
+from ui.errors import classify
 from ui.i18n import LANGUAGES, TEXTS, Translator, language_for_locale
+from ui.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 UI_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
@@ -45,14 +63,13 @@ def test_every_text_the_code_asks_for_exists():
         "cat.": CATEGORY_NAMES,
         "group.": {c.group for c in BY_NAME.values()} | {"Total", "Movies", "Master data", "Favorites"},
         "master.": MASTER_TYPES.values(),
-        "kind.": ("sqlite", "postgresql", "supabase"),
+        "kind.": (*KINDS, "unknown"),
         "fav.": ("movie", "image", "cast", "series", "photobook", "unknown"),
         "restore.mode_": ("merge", "mirror"),
         "restore.extra_": ("merge", "mirror"),
-        "restore.stage_": ("plan", "write", "verify"),
+        "stage.": [s.value for s in Stage],
         "migration.mode_": ("auto", "merge", "mirror"),
         "migration.target_": ("postgresql", "supabase"),
-        "migration.stage_": ("backup", "plan", "write", "verify", "digest", "source_digest"),
         "backup.empty_todo_": ("sqlite", "remote"),
         "backup.table_missing_todo_": ("sqlite", "remote"),
     }
@@ -62,12 +79,23 @@ def test_every_text_the_code_asks_for_exists():
             assert prefix + name in TEXTS["en"], prefix + name
 
 
+def test_texts_named_by_data_exist():
+    """Text keys that are data, not t() calls: connection names the dashboard gives, page titles."""
+    env = {"MVDB_STORE_URL": "sqlite:///tmp/x.db"}
+    conns = [*presets(env, {"store_url": "sqlite:///tmp/y.db"}), *(custom(k, "x", "t", "k") for k in KINDS)]
+    keys = {c.title_key for c in conns}
+    assert None not in keys and len(keys) == 6
+    keys |= {key for _, key, _ in PAGES}
+    assert sorted(k for k in keys if k not in TEXTS["en"]) == []
+
+
 def test_texts_format_and_numbers():
     en, id_ = Translator("en"), Translator("id")
     assert en("backup.progress", done=1234, total=56789) == "1,234 of 56,789 rows"
     assert id_("backup.progress", done=1234, total=56789) == "1.234 dari 56.789 baris"
     assert Translator("fr")("nav.backup") == "Backup"  # unknown language: English
     assert en("no.such.key") == "no.such.key"
+    assert (en.decimal(1234.56), id_.decimal(1234.56)) == ("1,234.6", "1.234,6")
 
 
 @pytest.mark.parametrize(("locale", "lang"), [("id-ID", "id"), ("id", "id"), ("in-ID", "id"), ("en-US", "en"),
@@ -117,11 +145,15 @@ def test_custom_connections():
     [
         (InvalidBackupError("invalid backup file: x"), "error.invalid_backup", "hint.invalid_backup"),
         (VerificationError("verification failed"), "error.verification", "hint.verification"),
-        (StoreError("table kv does not exist in data.db"), "error.store", "hint.table_missing"),
-        (StoreError("reading failed: HTTP 401 Invalid API key"), "error.store", "hint.bad_key"),
-        (StoreError("permission denied for table kv"), "error.store", "hint.permission"),
-        (StoreError("cannot connect to PostgreSQL (db): timeout expired"), "error.store", "hint.no_connection"),
-        (StoreError("disk full"), "error.store", "hint.store"),
+        (MissingTable("x"), "error.store", "hint.table_missing"),
+        (MissingFile("x"), "error.store", "hint.missing_file"),
+        (AuthenticationError("x"), "error.store", "hint.bad_login"),
+        (PermissionDenied("x"), "error.store", "hint.permission"),
+        (Unreachable("x"), "error.store", "hint.no_connection"),
+        (StoreBusy("x"), "error.store_busy", "hint.busy"),
+        (PlanChanged("x"), "error.plan_changed", "hint.plan_changed"),
+        (DiskFullError("x"), "error.disk_full", "hint.disk_full"),
+        (StoreError("x"), "error.store", "hint.store"),
         (UsageError("bad value"), "error.usage", "hint.usage"),
         (MvdbError("other"), "error.generic", "hint.generic"),
         (ModuleNotFoundError("x"), "error.missing_module", "hint.missing_module"),
@@ -135,3 +167,26 @@ def test_error_classification(exc, head, hint):
 
 def test_redact():
     assert redact("key abcdef and pw hunter22 here", ["abcdef", "hunter22", None, "ab"]) == "key *** and pw *** here"
+
+
+NASTY = [
+    "[click](https://evil.example/x).json", "![x](https://evil.example/p.png).json", "postgres:***@db.host/x",
+    "**bold** _it_ ~~gone~~ `code`", "# heading", "1. item", "- item", "> quote", "| a | b |", "<img src=x>",
+    "$x^2$", "a\\b", "line\nbreak", "&amp; &#60;", "www.evil.example", "kv_store_cd38bf14", "<https://evil.example>",
+    "[ref]: https://evil.example", "x  ", "***", "_",
+]
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_md_shows_outside_values_as_the_text_they_are(value):
+    """CommonMark (what Streamlit's renderer is built on) gives back the text, in one paragraph, no markup."""
+    from markdown_it import MarkdownIt
+
+    from ui.texts import WORD_JOINER, md
+
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md(value))
+    assert html.startswith("<p>") and html.endswith("</p>\n") and html.count("<") == 2, html
+    text = unescape(html[3:-5]).replace(WORD_JOINER, "")
+    assert text == " ".join(value.split())
+    code = MarkdownIt("commonmark").render(md(value, code=True))
+    assert unescape(re.sub(r"</?(p|code)>", "", code)).strip() == " ".join(value.split()).strip()

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import orjson
@@ -108,14 +109,18 @@ def sqlite_state(url: str) -> tuple:
     return hashlib.sha256(path.read_bytes()).hexdigest(), rows
 
 
+_SCRATCH = tempfile.TemporaryDirectory(prefix="mvdb-cli-")  # removed when the test process ends
+
+
 def cli(*args: str) -> subprocess.Popen:
+    """The CLI in a scratch folder (never the checkout: a restore may write backups/snapshots there)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "mvdb_core", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=ROOT,
+        cwd=_SCRATCH.name,
         env=env,
     )
 

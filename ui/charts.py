@@ -1,4 +1,8 @@
-"""Altair charts for the pages: presentation only (the numbers come from mvdb_core)."""
+"""Altair charts for the pages: presentation only (the numbers come from mvdb_core).
+
+Numbers on axes, labels and tooltips use the dashboard language's separators (Vega's number
+locale), the same as the tables and metric cards.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,15 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+
+from ui.texts import tr
+
+
+def _in_language(chart: Any) -> Any:
+    """The chart with the admin's language's digit-group and decimal separators."""
+    lang = tr()
+    return chart.configure(locale={"number": {"decimal": lang.decimal_mark, "thousands": lang.thousands,
+                                              "grouping": [3], "currency": ["", ""]}})
 
 
 def bar(df: pd.DataFrame, label: str, value: str, label_title: str, value_title: str,
@@ -20,21 +33,23 @@ def bar(df: pd.DataFrame, label: str, value: str, label_title: str, value_title:
                                                                              format=",")],
     )
     chart = base.mark_bar() + base.mark_text(align="left", dx=3).encode(text=alt.Text(f"{value}:Q", format=","))
-    return chart.properties(height=height or alt.Step(22))  # 22 px per bar, however many bars
+    return _in_language(chart.properties(height=height or alt.Step(22)))  # 22 px per bar, however many bars
 
 
-def years(df: pd.DataFrame, year_title: str, value_title: str, series_names: dict[str, str]) -> alt.Chart:
+def years(df: pd.DataFrame, year_title: str, value_title: str, series_names: dict[str, str],
+          series_title: str) -> alt.Chart:
     """Movies per release year, HC and SC movies stacked."""
     long = df.melt(id_vars="year", value_vars=list(series_names), var_name="kind", value_name="rows")
     long["kind"] = long["kind"].map(series_names)
-    return (
+    return _in_language(
         alt.Chart(long)
         .mark_bar()
         .encode(
             x=alt.X("year:N", title=year_title),
             y=alt.Y("rows:Q", title=value_title, stack=True),
             color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=[alt.Tooltip("year:N", title=year_title), "kind:N", alt.Tooltip("rows:Q", format=",")],
+            tooltip=[alt.Tooltip("year:N", title=year_title), alt.Tooltip("kind:N", title=series_title),
+                     alt.Tooltip("rows:Q", title=value_title, format=",")],
         )
         .properties(height=260)
     )

@@ -1,7 +1,8 @@
 """Which store the dashboard talks to: presets from the environment and secrets, custom connections.
 
-No Streamlit here. A Connection holds its key (and a URL may hold a DB password), so it is never
-shown as is: `label()` and `where()` are the only texts the UI displays, and they hold no secret.
+No Streamlit here (ui/connections.py keeps the admin's choice in the session). A Connection
+holds its key (and a URL may hold a DB password), so it is never shown as is: `where()` (and
+`label()`, built on it) is the only address text the UI displays, and it holds no secret.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mvdb_core.stores import DEFAULT_STORE, DEFAULT_TABLE, KEY_ENV, Store, open_store, redact_url
+from mvdb_core.errors import UsageError
+from mvdb_core.redaction import redact_url, url_secrets
+from mvdb_core.stores import DEFAULT_STORE, DEFAULT_TABLE, KEY_ENV, Store, open_store, store_kind
+from mvdb_core.stores.sqlite import sqlite_path
 
 URL_ENV = "MVDB_STORE_URL"
 TABLE_ENV = "MVDB_TABLE"
@@ -27,14 +31,16 @@ class Connection:
     key: str | None = field(default=None, repr=False)
     source: str = "default"
     """default | env | secrets | custom"""
+    title_key: str | None = None
+    """The text key of a name the dashboard gave (translated on screen); None for a name from secrets.toml."""
 
     @property
-    def kind(self) -> str:
-        if self.url.startswith("sqlite:"):
-            return "sqlite"
-        if self.url.startswith(("postgresql://", "postgres://")):
-            return "postgresql"
-        return "supabase"
+    def kind(self) -> str | None:
+        """sqlite, postgresql or supabase; None for a URL no store understands (opening it says why)."""
+        try:
+            return store_kind(self.url)
+        except UsageError:
+            return None
 
     def identity(self) -> str:
         """A stable, secret-free id for caches: two connections with different keys differ."""
@@ -44,7 +50,10 @@ class Connection:
     def where(self) -> str:
         """The address without secrets: a file path, a host, or a Supabase URL."""
         if self.kind == "sqlite":
-            return self.url[len("sqlite:"):].removeprefix("//")
+            try:
+                return str(sqlite_path(self.url))
+            except UsageError:
+                return self.url
         return redact_url(self.url)
 
     def label(self) -> str:
@@ -52,23 +61,14 @@ class Connection:
 
     def secrets(self) -> list[str]:
         """Values no message may show."""
-        from urllib.parse import urlsplit
-
-        out = [self.key] if self.key else []
-        try:
-            password = urlsplit(self.url).password
-        except ValueError:
-            password = None
-        if password:
-            out.append(password)
-        return out
+        return ([self.key] if self.key else []) + url_secrets(self.url)
 
     def open(self) -> Store:
         return open_store(self.url, self.table, self.key)
 
 
 def embedded(table: str = DEFAULT_TABLE) -> Connection:
-    return Connection("Embedded SQLite", DEFAULT_STORE, table, None, "default")
+    return Connection("Embedded SQLite", DEFAULT_STORE, table, None, "default", "conn.embedded")
 
 
 def presets(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> list[Connection]:
@@ -81,7 +81,8 @@ def presets(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> li
     out: list[Connection] = []
     env_table = environ.get(TABLE_ENV) or DEFAULT_TABLE
     if environ.get(URL_ENV):
-        out.append(Connection("Environment", environ[URL_ENV].strip(), env_table, environ.get(KEY_ENV) or None, "env"))
+        out.append(Connection("Environment", environ[URL_ENV].strip(), env_table, environ.get(KEY_ENV) or None, "env",
+                              "conn.environment"))
     if secrets.get("store_url"):
         out.append(
             Connection(
@@ -90,6 +91,7 @@ def presets(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> li
                 str(secrets.get("table") or DEFAULT_TABLE),
                 str(secrets["supabase_key"]) if secrets.get("supabase_key") else None,
                 "secrets",
+                "conn.secrets",
             )
         )
     stores = secrets.get("stores")
@@ -113,7 +115,7 @@ def presets(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> li
     for c in out:
         n = seen.get(c.name, 0)
         seen[c.name] = n + 1
-        unique.append(c if n == 0 else Connection(f"{c.name} ({n + 1})", c.url, c.table, c.key, c.source))
+        unique.append(c if n == 0 else replace(c, name=f"{c.name} ({n + 1})", title_key=None))
     return unique
 
 
@@ -136,7 +138,8 @@ def custom(kind: str, address: str, table: str, key: str | None = None) -> Conne
     """A connection the admin typed in the sidebar (kind: sqlite | postgresql | supabase)."""
     table = table.strip() or DEFAULT_TABLE
     if kind == "sqlite":
-        return Connection("Custom SQLite", sqlite_url(address), table, None, "custom")
+        return Connection("Custom SQLite", sqlite_url(address), table, None, "custom", "conn.custom_sqlite")
     if kind == "postgresql":
-        return Connection("Custom PostgreSQL", address.strip(), table, None, "custom")
-    return Connection("Custom Supabase", supabase_url(address), table, (key or "").strip() or None, "custom")
+        return Connection("Custom PostgreSQL", address.strip(), table, None, "custom", "conn.custom_postgresql")
+    return Connection("Custom Supabase", supabase_url(address), table, (key or "").strip() or None, "custom",
+                      "conn.custom_supabase")

@@ -9,7 +9,8 @@ import os
 import streamlit as st
 
 from ui import auth
-from ui.common import read_secrets, t
+from ui.connections import read_secrets
+from ui.texts import t
 
 SETUP_COMMAND = "python -m ui.auth hash"
 # The delay after failed sign-ins belongs to the password, not to a session or an address: behind a

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from mvdb_core.demo import DEFAULT_ROWS, generate
-from mvdb_core.stores import DEFAULT_TABLE
-from ui import common
-from ui.common import t
-from ui.connection import custom
+from mvdb_core.demo import DEFAULT_ROWS, seed_store
+from mvdb_core.stores import DEFAULT_TABLE, KINDS
+from ui import cache, connections, errors, labels, login
+from ui.connection import Connection, custom
 from ui.i18n import LANGUAGES, Translator, language_for_locale
-
-KINDS = ("sqlite", "postgresql", "supabase")
+from ui.progress import Bars
+from ui.texts import md, number, t
 
 
 def language_switch() -> None:
@@ -29,78 +26,70 @@ def language_switch() -> None:
 
 def store_panel(logged_in: bool) -> None:
     sb = st.sidebar
-    conn = common.current_connection()
+    options = {c.name: c for c in connections.connections()}
+    if st.session_state.get("connection_name") not in options:
+        st.session_state["connection_name"] = connections.current().name
     sb.subheader("🗄️ " + t("sidebar.store"))
-    options = common.connections()
-    if st.session_state.get("connection_name") not in [c.name for c in options]:
-        st.session_state["connection_name"] = conn.name
-    labels = {c.name: c.label() for c in options}
-    sb.selectbox(t("sidebar.pick"), list(labels), format_func=labels.get, key="connection_name")
-    conn = common.current_connection()
+    # Only the name: the picker is narrow, and the address is spelled out below.
+    names = {name: labels.connection(c) for name, c in options.items()}
+    sb.selectbox(t("sidebar.pick"), list(options), format_func=names.get, key="connection_name",
+                 label_visibility="collapsed")
+    _facts(connections.current())
+    c1, c2 = sb.columns(2)
+    if c1.button("🔄 " + t("sidebar.refresh"), key="refresh", help=t("sidebar.refresh_help")):
+        cache.data_changed()
+        st.rerun()
+    if logged_in:
+        c2.button("🚪 " + t("sidebar.logout"), key="logout", on_click=login.logout)
+    _custom_form()
 
-    with common.guard(stop=False, where=sb):
+
+def _facts(conn: Connection) -> None:
+    """Kind, place, table and rows of the connected store; a demo data button for an empty embedded one."""
+    sb = st.sidebar
+    with errors.guard(stop=False, where=sb):
         with conn.open() as store:
             desc = store.describe()
         place = desc.get("projectId") or desc.get("host") or desc.get("path") or conn.where()
         place_label = t("sidebar.project") if desc.get("projectId") else (
             t("sidebar.host") if desc.get("host") else t("sidebar.file"))
         lines = [
-            f"**{t('sidebar.kind')}:** {t('kind.' + conn.kind)}",
-            f"**{place_label}:** `{place}`",
-            f"**{t('sidebar.table')}:** `{conn.table}`",
+            f"**{t('sidebar.kind')}:** {labels.kind(conn.kind)}",
+            f"**{place_label}:** {md(place, code=True)}",
+            f"**{t('sidebar.table')}:** {md(conn.table, code=True)}",
         ]
         try:
-            counts = common.store_counts(conn)
-        except Exception as exc:  # noqa: BLE001 - shown below, the rest of the sidebar still works
-            sb.markdown("  \n".join(lines))
-            common.show_error(exc, sb)
-            counts = "error"
-        if counts != "error":
-            if counts is None:
-                lines.append(f"**{t('sidebar.rows')}:** —")
-                sb.markdown("  \n".join(lines))
-                sb.warning(t("sidebar.table_missing"), icon="⚠️")
-            else:
-                total = sum(counts.values())
-                lines.append(f"**{t('sidebar.rows')}:** {common.tr().number(total)}")
-                sb.markdown("  \n".join(lines))
-                if total == 0:
-                    sb.info(t("sidebar.empty"), icon="ℹ️")
-            if conn.kind == "sqlite" and (counts is None or sum(counts.values()) == 0):
-                _demo_button(conn)
-    c1, c2 = sb.columns(2)
-    if c1.button("🔄 " + t("sidebar.refresh"), key="refresh", help=t("sidebar.refresh_help")):
-        common.data_changed()
-        st.rerun()
-    if logged_in:
-        from ui.login import logout
-
-        c2.button("🚪 " + t("sidebar.logout"), key="logout", on_click=logout)
-    _custom_form()
+            counts = cache.store_counts(conn)
+        except Exception:
+            sb.markdown("  \n".join(lines))  # what is known; the error follows
+            raise
+        lines.append(f"**{t('sidebar.rows')}:** " + ("—" if counts.rows is None else number(counts.total)))
+        sb.markdown("  \n".join(lines))
+        if counts.rows is None:
+            sb.warning(t("sidebar.table_missing"), icon="⚠️")
+            if counts.missing:
+                sb.caption(md(counts.missing))
+        elif counts.total == 0:
+            sb.info(t("sidebar.empty"), icon="ℹ️")
+        if conn.kind == "sqlite" and counts.total == 0:
+            _demo_button(conn)
 
 
-def _demo_button(conn: Any) -> None:
+def _demo_button(conn: Connection) -> None:
     sb = st.sidebar
     sb.caption(t("sidebar.demo_help", rows=DEFAULT_ROWS))
     if not sb.button("✨ " + t("sidebar.demo"), key="load_demo", type="primary"):
         return
     with sb.status(t("sidebar.demo_running"), expanded=True) as status:
-        bar = st.progress(0.0)
-        done = 0
-        ticker = common.Ticker()
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            if ticker.due():
-                bar.progress(min(done / DEFAULT_ROWS, 1.0), text=common.tr().number(done))
-
-        with conn.open() as store:
-            if not store.table_exists():
-                store.create_table()
-            store.write(list(generate(DEFAULT_ROWS)), [], step)
-        status.update(label=t("sidebar.demo_done", rows=done), state="complete")
-    common.data_changed()
+        try:
+            with conn.open() as store:
+                counts = seed_store(store, progress=Bars(DEFAULT_ROWS))
+        except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
+            status.update(label=t("sidebar.demo_failed"), state="error")
+            errors.show(exc, sb)
+            return
+        status.update(label=t("sidebar.demo_done", rows=sum(counts.values())), state="complete")
+    cache.data_changed()
     st.rerun()
 
 
@@ -130,16 +119,17 @@ def _connect() -> None:
     state.pop("custom_error", None)
     state["custom_connection"] = conn
     state["connection_name"] = conn.name
-    common.data_changed()
+    cache.data_changed()
 
 
 def _custom_form() -> None:
     sb = st.sidebar
     with sb.expander("🔌 " + t("connect.title"), expanded="custom_error" in st.session_state):
-        kind = st.radio(t("connect.kind"), KINDS, format_func={k: t("kind." + k) for k in KINDS}.get,
-                        key="custom_kind")
+        kinds = {k: labels.kind(k) for k in KINDS}
+        kind = st.radio(t("connect.kind"), KINDS, format_func=kinds.get, key="custom_kind")
         if kind == "sqlite":
             st.text_input(t("connect.sqlite_path"), value="data/mvdb.sqlite3", key="custom_address_sqlite")
+            st.caption(t("connect.sqlite_caption"))
         elif kind == "postgresql":
             st.text_input(t("connect.pg_url"), type="password", key="custom_address_postgresql",
                           placeholder="postgresql://postgres:…@db.<project>.supabase.co:5432/postgres",
@@ -152,6 +142,6 @@ def _custom_form() -> None:
         st.button(t("connect.button"), key="custom_connect", on_click=_connect)
         err = st.session_state.get("custom_error")
         if isinstance(err, BaseException):
-            common.show_error(err)
+            errors.show(err)
         elif err:
             st.warning(err)

@@ -39,7 +39,20 @@ class Translator:
             return text.format(**values)
         return text
 
+    @property
+    def thousands(self) -> str:
+        """The digit-group separator of this language (tables and charts use it too)."""
+        return "." if self.lang == "id" else ","
+
+    @property
+    def decimal_mark(self) -> str:
+        return "," if self.lang == "id" else "."
+
     def number(self, n: int) -> str:
         """1,234,567 in English, 1.234.567 in Indonesian."""
-        text = f"{n:,}"
-        return text.replace(",", ".") if self.lang == "id" else text
+        return self.decimal(n, 0)
+
+    def decimal(self, x: float, places: int = 1) -> str:
+        """1,234.5 in English, 1.234,5 in Indonesian."""
+        text = f"{x:,.{places}f}"
+        return text.translate({ord(","): self.thousands, ord("."): self.decimal_mark})

@@ -49,15 +49,26 @@ TEXTS: dict[str, str] = {
                          "favorites, …). Only offered for an empty embedded store.",
     "sidebar.demo_running": "Writing demo data…",
     "sidebar.demo_done": "{rows} demo rows written",
+    "sidebar.demo_failed": "The demo data could not be written",
     "sidebar.refresh": "Refresh",
     "sidebar.refresh_help": "Read the row counts again (after the data was changed elsewhere).",
     "sidebar.logout": "Sign out",
+    "conn.embedded": "Embedded SQLite",
+    "conn.environment": "Environment",
+    "conn.secrets": "Secrets",
+    "conn.custom_sqlite": "Custom SQLite",
+    "conn.custom_postgresql": "Custom PostgreSQL",
+    "conn.custom_supabase": "Custom Supabase",
     "kind.sqlite": "Embedded (SQLite file)",
     "kind.postgresql": "PostgreSQL",
     "kind.supabase": "Supabase (Data API)",
+    "kind.unknown": "Unknown kind of store",
     "connect.title": "Connect to another store",
     "connect.kind": "Kind of store",
     "connect.sqlite_path": "SQLite file",
+    "connect.sqlite_caption": "A path starting with / is absolute (/home/me/mvdb.sqlite3); any other path is relative "
+                              "to the folder the dashboard runs in. As a URL: sqlite:///absolute/path (three "
+                              "slashes) or sqlite://relative/path.",
     "connect.pg_url": "Connection string",
     "connect.pg_help": "In Supabase: Project Settings → Database → Connection string (URI). It contains the "
                        "database password, so it is never shown again.",
@@ -139,11 +150,23 @@ TEXTS: dict[str, str] = {
     "col.year": "Release year",
     "col.movies": "Movies",
     "col.key": "Key",
+    # -- uploads, progress ------------------------------------------------------------------------
+    "upload.earlier": "Backup file: {file} (uploaded earlier).",
+    "upload.forget": "Remove",
+    "upload.forget_help": "Forget this file (it is deleted from the server).",
+    "progress.of": "{stage}: {done} of {total} rows",
+    "stage.backup": "Backing up",
+    "stage.plan": "Comparing the file with the store",
+    "stage.write": "Writing",
+    "stage.verify": "Verifying row by row",
+    "stage.digest": "Computing the content digest",
+    "stage.source_digest": "Re-reading the source",
+    "stage.demo": "Writing demo data",
     # -- backup ---------------------------------------------------------------------------------
     "backup.title": "Backup",
     "backup.intro": "Save every row of the database into one file, mvdb-backup-YYYY-MM-DD.json. Supabase's free "
                     "plan makes no backups, and paused projects can be lost: keep this file somewhere safe.",
-    "backup.source": "Backing up **{store}**, table `{table}`.",
+    "backup.source": "Backing up **{store}**, table {table}.",
     "backup.create": "Create backup",
     "backup.running": "Creating the backup…",
     "backup.counting": "Counting the rows per category…",
@@ -156,14 +179,15 @@ TEXTS: dict[str, str] = {
     "backup.summary": "Summary",
     "backup.tips": "Tips: make a backup every week or month and before every update; keep copies in two places "
                    "(cloud storage, an external drive); test a restore now and then on the Restore page.",
-    "backup.table_missing": "The table `{table}` does not exist in this store, so there is nothing to back up.",
+    "backup.table_missing": "The table {table} does not exist in this store, so there is nothing to back up.",
+    "backup.missing_reason": "**Details:** {reason}",
     "backup.table_missing_todo_sqlite": "**What to do:** this is the embedded store and it is still empty. "
                                         "Load demo data from the sidebar, restore a backup file on the Restore "
                                         "page, or connect to your Supabase project in the sidebar.",
     "backup.table_missing_todo_remote": "**What to do:** check the table name in the sidebar (MVDB uses "
                                         "`kv_store_cd38bf14`) and that you connected to the right project. In a "
                                         "new project, create the table first (Migration page, step 2).",
-    "backup.empty": "The table `{table}` returned **0 rows**. No backup was made: an empty backup would look "
+    "backup.empty": "The table {table} returned **0 rows**. No backup was made: an empty backup would look "
                     "valid while it saves nothing.",
     "backup.empty_reason": "**Why:** {reason}",
     "backup.empty_todo_sqlite": "**What to do:** load demo data from the sidebar, or restore a backup file.",
@@ -175,13 +199,13 @@ TEXTS: dict[str, str] = {
     "restore.intro": "Put the data of a backup file back into the connected store. The file is checked "
                      "completely first; you see exactly what will change before anything is written; the "
                      "values that get overwritten are saved in a safety snapshot.",
-    "restore.target": "Restoring into **{store}**, table `{table}` (change it in the sidebar).",
+    "restore.target": "Restoring into **{store}**, table {table} (change it in the sidebar).",
     "restore.upload": "Upload a backup file (.json)",
     "restore.upload_help": "A file made by this dashboard, by `python -m mvdb_core backup`, or by MVDB's own "
                            "Backup & Restore feature (version 2.0.0). Up to 1 GB.",
     "restore.no_file": "Choose a backup file to begin. Nothing is written until you confirm.",
     "restore.validating": "Checking the file…",
-    "restore.invalid": "The file {file} cannot be restored: it is not a sound MVDB backup. Nothing was written.",
+    "restore.invalid": "The file {file} cannot be restored: it is not a sound MVDB backup.",
     "restore.valid": "{file} is a valid backup with {rows} rows.",
     "restore.empty_file": "This backup holds no rows: there is nothing to restore.",
     "restore.metadata": "About this file",
@@ -211,6 +235,7 @@ TEXTS: dict[str, str] = {
     "restore.no_categories": "Choose at least one category.",
     "restore.plan_button": "Check what will change (dry run)",
     "restore.planning": "Comparing the file with the store…",
+    "restore.plan_failed": "The check failed",
     "restore.plan_outdated": "The options changed: check again what will change.",
     "restore.plan_title": "What will change ({mode})",
     "restore.plan_title_done": "What the restore changed ({mode})",
@@ -222,13 +247,10 @@ TEXTS: dict[str, str] = {
     "restore.repaired": "Legacy repair: {n} master data rows will be stored as JSON text.",
     "restore.remapped": "User remap: {keys} per-user keys renamed, {values} values with a user id rewritten.",
     "restore.nothing_to_do": "The store already holds exactly this backup: nothing to write.",
-    "restore.confirm": "I have checked the table above: write {writes} rows and delete {deletes} rows in `{table}` "
+    "restore.confirm": "I have checked the table above: write {writes} rows and delete {deletes} rows in {table} "
                        "of {store}.",
     "restore.run": "Restore now",
     "restore.running": "Restoring…",
-    "restore.stage_plan": "Checking and saving the safety snapshot",
-    "restore.stage_write": "Writing",
-    "restore.stage_verify": "Verifying",
     "restore.changed_since_plan": "The store changed since you checked: nothing was written",
     "restore.changed_since_plan_help": "Someone or something changed the store after you checked what will change. "
                                        "Nothing was written. Check again, then confirm the new plan.",
@@ -246,10 +268,9 @@ TEXTS: dict[str, str] = {
     "stats.intro": "What the connected store and a backup file hold, side by side.",
     "stats.upload": "Backup file to compare (optional, .json)",
     "stats.upload_help": "Upload a backup to see its statistics next to the store's.",
-    "stats.using_upload": "Backup file: {file} (uploaded earlier).",
     "stats.reading_store": "Reading the store…",
     "stats.reading_backup": "Reading the backup file…",
-    "stats.table_missing": "The table `{table}` does not exist in the connected store.",
+    "stats.table_missing": "The table {table} does not exist in the connected store.",
     "stats.nothing": "Nothing to show yet: connect a store with data, or upload a backup file.",
     "stats.side_store": "Store: {store}",
     "stats.side_backup": "Backup: {file}",
@@ -291,9 +312,6 @@ TEXTS: dict[str, str] = {
                        "**If it fails:** a wrong project id or key gives *unauthorized* (copy them again from "
                        "Project Settings → API); *table does not exist* means step 3 was skipped; run the "
                        "scripts inside the app's folder.",
-    "migration.not_available": "The migration functions are not part of this installation yet. Follow the guide "
-                               "above: back up here, create the table in the new project, then restore the "
-                               "backup file into it on the Restore page.",
     "migration.new_project": "The new project",
     "migration.project": "New project id or URL",
     "migration.project_help": "The `<id>` in https://<id>.supabase.co (Project Settings → General).",
@@ -310,6 +328,7 @@ TEXTS: dict[str, str] = {
     "migration.bundle_ready": "The bundle is ready ({n} files).",
     "migration.bundle_download": "Download bundle (.zip)",
     "migration.need_project_and_key": "Enter the new project id and its anon key first.",
+    "migration.same_project": "The old project id is the same as the new project id.",
     "migration.sql_title": "SQL to create the table in the new project",
     "migration.now_title": "Migrate now",
     "migration.now_help": "Copy every row of **{source}** into the new project, then prove the copy is complete "
@@ -337,12 +356,6 @@ TEXTS: dict[str, str] = {
     "migration.checked": "Check complete: nothing was written to the new project",
     "migration.dry_run_result": "Dry run: the migration would write {writes} rows and delete {deletes} in the new "
                                 "project. Nothing was written there.",
-    "migration.stage_backup": "Backing up the source",
-    "migration.stage_plan": "Comparing and saving the safety snapshot",
-    "migration.stage_write": "Writing to the new project",
-    "migration.stage_verify": "Verifying row by row",
-    "migration.stage_digest": "Verifying by digest",
-    "migration.stage_source_digest": "Re-reading the source",
     "migration.failed": "The migration failed",
     "migration.done": "Migration complete and verified",
     "migration.mode_required": "The new project already holds other data",
@@ -351,7 +364,7 @@ TEXTS: dict[str, str] = {
     "migration.verified": "Migration complete: {rows} rows in the source, {written} written. **Verification "
                           "passed**: the new project holds exactly the source's data.",
     "migration.table_created": "The table was created in the new project.",
-    "migration.digest": "Content digest: {digest}",
+    "migration.digest": "Content digest of the migrated rows: {digest} ({rows} rows).",
     "migration.backup_download": "Download the source backup",
     "migration.need_db_url": "Enter the database connection string of the new project.",
     "migration.need_project": "Enter the new project id or URL.",
@@ -362,20 +375,32 @@ TEXTS: dict[str, str] = {
     "error.store": "The store could not be read or written.",
     "error.usage": "A value is not right.",
     "error.generic": "The operation failed.",
+    "error.disk_full": "The disk is full.",
+    "error.plan_changed": "The store changed since the check.",
+    "error.store_busy": "The store is busy.",
     "error.missing_module": "A part of this installation is missing.",
     "error.unexpected": "Something unexpected went wrong.",
     "hint.invalid_backup": "**What to do:** choose a file made by this dashboard, by the command line tool or by "
                            "MVDB's own backup feature (mvdb-backup-….json). A file that was edited, cut off "
-                           "(incomplete download) or saved again by another program cannot be restored safely. "
-                           "Nothing was written.",
+                           "(incomplete download) or saved again by another program cannot be restored safely.",
     "hint.verification": "**What to do:** the rows were written, but the store does not hold what it should; "
                          "another program may have changed it at the same time. Run the restore again. The "
                          "safety snapshot keeps the previous values.",
     "hint.table_missing": "**What to do:** the table is missing. In a Supabase project, run the SQL from the "
                           "Migration page (`01_create_table.sql`) in the SQL Editor. Check the table name in the "
                           "sidebar (MVDB uses `kv_store_cd38bf14`).",
-    "hint.bad_key": "**What to do:** check the project id / URL and the key: copy them again from Supabase → "
-                    "Project Settings → API. For backups use the service_role key.",
+    "hint.missing_file": "**What to do:** check the file path. A path starting with / is absolute; in a URL that "
+                         "is sqlite:/// with three slashes (sqlite://data/x.db is relative to the folder the "
+                         "dashboard runs in).",
+    "hint.bad_login": "**What to do:** the store refused the login. For a connection string, check the user name "
+                      "and the password (Supabase → Project Settings → Database). For the Data API, check the "
+                      "project URL and the key (Project Settings → API); for backups use the service_role key.",
+    "hint.busy": "**What to do:** another restore is writing to this table. Nothing was changed; try again when "
+                 "it has finished.",
+    "hint.plan_changed": "**What to do:** nothing was written. Check again what will change (make the plan again), "
+                         "then confirm the new plan.",
+    "hint.disk_full": "**What to do:** free some disk space on the server, then try again. The unfinished file was "
+                      "removed.",
     "hint.permission": "**What to do:** the key is not allowed to do this (row-level security). Use the "
                        "service_role key or the database connection string.",
     "hint.no_connection": "**What to do:** check the address and the internet connection. A paused Supabase "

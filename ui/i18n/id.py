@@ -49,15 +49,26 @@ TEXTS: dict[str, str] = {
                          "favorit, …). Hanya tersedia untuk penyimpanan bawaan yang masih kosong.",
     "sidebar.demo_running": "Menulis data demo…",
     "sidebar.demo_done": "{rows} baris demo ditulis",
+    "sidebar.demo_failed": "Data demo tidak bisa ditulis",
     "sidebar.refresh": "Muat ulang",
     "sidebar.refresh_help": "Hitung ulang jumlah baris (setelah data diubah dari tempat lain).",
     "sidebar.logout": "Keluar",
+    "conn.embedded": "SQLite bawaan",
+    "conn.environment": "Variabel lingkungan",
+    "conn.secrets": "Secrets",
+    "conn.custom_sqlite": "SQLite lain",
+    "conn.custom_postgresql": "PostgreSQL lain",
+    "conn.custom_supabase": "Supabase lain",
     "kind.sqlite": "Bawaan (berkas SQLite)",
     "kind.postgresql": "PostgreSQL",
     "kind.supabase": "Supabase (Data API)",
+    "kind.unknown": "Jenis penyimpanan tidak dikenal",
     "connect.title": "Hubungkan ke penyimpanan lain",
     "connect.kind": "Jenis penyimpanan",
     "connect.sqlite_path": "Berkas SQLite",
+    "connect.sqlite_caption": "Path yang diawali / adalah path absolut (/home/saya/mvdb.sqlite3); path lain "
+                              "relatif terhadap folder tempat dasbor berjalan. Sebagai URL: sqlite:///path/absolut "
+                              "(tiga garis miring) atau sqlite://path/relatif.",
     "connect.pg_url": "Connection string",
     "connect.pg_help": "Di Supabase: Project Settings → Database → Connection string (URI). Isinya memuat kata "
                        "sandi database, jadi tidak akan pernah ditampilkan lagi.",
@@ -139,12 +150,24 @@ TEXTS: dict[str, str] = {
     "col.year": "Tahun rilis",
     "col.movies": "Film",
     "col.key": "Key",
+    # -- upload, progres ---------------------------------------------------------------------------
+    "upload.earlier": "Berkas backup: {file} (di-upload sebelumnya).",
+    "upload.forget": "Hapus",
+    "upload.forget_help": "Lupakan berkas ini (berkasnya dihapus dari server).",
+    "progress.of": "{stage}: {done} dari {total} baris",
+    "stage.backup": "Mem-backup",
+    "stage.plan": "Membandingkan berkas dengan penyimpanan",
+    "stage.write": "Menulis",
+    "stage.verify": "Memverifikasi baris demi baris",
+    "stage.digest": "Menghitung digest isi",
+    "stage.source_digest": "Membaca ulang sumber",
+    "stage.demo": "Menulis data demo",
     # -- backup ---------------------------------------------------------------------------------
     "backup.title": "Backup",
     "backup.intro": "Simpan semua baris database ke dalam satu berkas, mvdb-backup-YYYY-MM-DD.json. Paket gratis "
                     "Supabase tidak membuat backup, dan proyek yang dijeda bisa hilang: simpan berkas ini di "
                     "tempat yang aman.",
-    "backup.source": "Mem-backup **{store}**, tabel `{table}`.",
+    "backup.source": "Mem-backup **{store}**, tabel {table}.",
     "backup.create": "Buat Backup Data",
     "backup.running": "Membuat backup…",
     "backup.counting": "Menghitung baris per kategori…",
@@ -157,14 +180,15 @@ TEXTS: dict[str, str] = {
     "backup.summary": "Ringkasan",
     "backup.tips": "Tips: buat backup setiap minggu atau bulan dan sebelum setiap pembaruan; simpan salinan di "
                    "dua tempat (cloud storage, drive eksternal); sesekali uji restore di halaman Restore.",
-    "backup.table_missing": "Tabel `{table}` tidak ada di penyimpanan ini, jadi tidak ada yang bisa di-backup.",
+    "backup.table_missing": "Tabel {table} tidak ada di penyimpanan ini, jadi tidak ada yang bisa di-backup.",
+    "backup.missing_reason": "**Rincian:** {reason}",
     "backup.table_missing_todo_sqlite": "**Yang perlu dilakukan:** ini penyimpanan bawaan dan masih kosong. Muat "
                                         "data demo dari sidebar, restore berkas backup di halaman Restore, atau "
                                         "hubungkan ke proyek Supabase Anda di sidebar.",
     "backup.table_missing_todo_remote": "**Yang perlu dilakukan:** periksa nama tabel di sidebar (MVDB memakai "
                                         "`kv_store_cd38bf14`) dan pastikan Anda terhubung ke proyek yang benar. Di "
                                         "proyek baru, buat tabelnya dulu (halaman Migrasi, langkah 2).",
-    "backup.empty": "Tabel `{table}` mengembalikan **0 baris**. Backup tidak dibuat: backup kosong akan terlihat "
+    "backup.empty": "Tabel {table} mengembalikan **0 baris**. Backup tidak dibuat: backup kosong akan terlihat "
                     "valid padahal tidak menyimpan apa pun.",
     "backup.empty_reason": "**Penyebab:** {reason}",
     "backup.empty_todo_sqlite": "**Yang perlu dilakukan:** muat data demo dari sidebar, atau restore berkas "
@@ -178,14 +202,13 @@ TEXTS: dict[str, str] = {
     "restore.intro": "Kembalikan data dari berkas backup ke penyimpanan yang terhubung. Berkas diperiksa "
                      "seluruhnya terlebih dahulu; Anda melihat persis apa yang akan berubah sebelum ada yang "
                      "ditulis; nilai yang tertimpa disimpan dalam snapshot pengaman.",
-    "restore.target": "Restore ke **{store}**, tabel `{table}` (ganti di sidebar).",
+    "restore.target": "Restore ke **{store}**, tabel {table} (ganti di sidebar).",
     "restore.upload": "Upload File Backup (.json)",
     "restore.upload_help": "Berkas buatan dasbor ini, `python -m mvdb_core backup`, atau fitur Backup & Restore "
                            "bawaan MVDB (versi 2.0.0). Hingga 1 GB.",
     "restore.no_file": "Pilih berkas backup untuk memulai. Tidak ada yang ditulis sebelum Anda konfirmasi.",
     "restore.validating": "Memeriksa berkas…",
-    "restore.invalid": "Berkas {file} tidak bisa di-restore: ini bukan backup MVDB yang utuh. Tidak ada yang "
-                       "ditulis.",
+    "restore.invalid": "Berkas {file} tidak bisa di-restore: ini bukan backup MVDB yang utuh.",
     "restore.valid": "{file} adalah backup yang valid dengan {rows} baris.",
     "restore.empty_file": "Backup ini tidak berisi baris apa pun: tidak ada yang bisa di-restore.",
     "restore.metadata": "Tentang berkas ini",
@@ -216,6 +239,7 @@ TEXTS: dict[str, str] = {
     "restore.no_categories": "Pilih minimal satu kategori.",
     "restore.plan_button": "Periksa apa yang akan berubah (uji coba)",
     "restore.planning": "Membandingkan berkas dengan penyimpanan…",
+    "restore.plan_failed": "Pemeriksaan gagal",
     "restore.plan_outdated": "Pilihan berubah: periksa lagi apa yang akan berubah.",
     "restore.plan_title": "Yang akan berubah ({mode})",
     "restore.plan_title_done": "Yang diubah oleh restore ({mode})",
@@ -229,12 +253,9 @@ TEXTS: dict[str, str] = {
                         "ditulis ulang.",
     "restore.nothing_to_do": "Penyimpanan sudah berisi persis backup ini: tidak ada yang perlu ditulis.",
     "restore.confirm": "Saya sudah memeriksa tabel di atas: tulis {writes} baris dan hapus {deletes} baris di "
-                       "`{table}` pada {store}.",
+                       "{table} pada {store}.",
     "restore.run": "Restore Data",
     "restore.running": "Sedang me-restore…",
-    "restore.stage_plan": "Memeriksa dan menyimpan snapshot pengaman",
-    "restore.stage_write": "Menulis",
-    "restore.stage_verify": "Memverifikasi",
     "restore.changed_since_plan": "Penyimpanan berubah sejak Anda memeriksa: tidak ada yang ditulis",
     "restore.changed_since_plan_help": "Ada yang mengubah penyimpanan setelah Anda memeriksa apa yang akan berubah. "
                                        "Tidak ada yang ditulis. Periksa lagi, lalu konfirmasi rencana yang baru.",
@@ -252,10 +273,9 @@ TEXTS: dict[str, str] = {
     "stats.intro": "Isi penyimpanan yang terhubung dan berkas backup, berdampingan.",
     "stats.upload": "Berkas backup untuk dibandingkan (opsional, .json)",
     "stats.upload_help": "Upload backup untuk melihat statistiknya di samping statistik penyimpanan.",
-    "stats.using_upload": "Berkas backup: {file} (di-upload sebelumnya).",
     "stats.reading_store": "Membaca penyimpanan…",
     "stats.reading_backup": "Membaca berkas backup…",
-    "stats.table_missing": "Tabel `{table}` tidak ada di penyimpanan yang terhubung.",
+    "stats.table_missing": "Tabel {table} tidak ada di penyimpanan yang terhubung.",
     "stats.nothing": "Belum ada yang bisa ditampilkan: hubungkan penyimpanan yang berisi data, atau upload berkas "
                      "backup.",
     "stats.side_store": "Penyimpanan: {store}",
@@ -298,9 +318,6 @@ TEXTS: dict[str, str] = {
                        "**Jika gagal:** Project ID atau key yang salah menghasilkan *unauthorized* (salin ulang dari "
                        "Project Settings → API); *table does not exist* berarti langkah 3 terlewat; jalankan "
                        "script di dalam folder aplikasi yang benar.",
-    "migration.not_available": "Fungsi migrasi belum menjadi bagian dari instalasi ini. Ikuti panduan di atas: "
-                               "backup di sini, buat tabel di proyek baru, lalu restore berkas backup ke proyek itu "
-                               "di halaman Restore.",
     "migration.new_project": "Proyek baru",
     "migration.project": "Project ID atau URL proyek baru",
     "migration.project_help": "Bagian `<id>` di https://<id>.supabase.co (Project Settings → General).",
@@ -318,6 +335,7 @@ TEXTS: dict[str, str] = {
     "migration.bundle_ready": "Bundel siap ({n} berkas).",
     "migration.bundle_download": "Download bundel (.zip)",
     "migration.need_project_and_key": "Isi Project ID baru dan Anon Key-nya terlebih dahulu.",
+    "migration.same_project": "Project ID lama sama dengan Project ID baru.",
     "migration.sql_title": "SQL untuk membuat tabel di proyek baru",
     "migration.now_title": "Migrasi sekarang",
     "migration.now_help": "Salin setiap baris dari **{source}** ke proyek baru, lalu buktikan salinannya lengkap "
@@ -346,12 +364,6 @@ TEXTS: dict[str, str] = {
     "migration.checked": "Pemeriksaan selesai: tidak ada yang ditulis ke proyek baru",
     "migration.dry_run_result": "Uji coba: migrasi akan menulis {writes} baris dan menghapus {deletes} baris di "
                                 "proyek baru. Tidak ada yang ditulis ke sana.",
-    "migration.stage_backup": "Mem-backup sumber",
-    "migration.stage_plan": "Membandingkan dan menyimpan snapshot pengaman",
-    "migration.stage_write": "Menulis ke proyek baru",
-    "migration.stage_verify": "Memverifikasi baris demi baris",
-    "migration.stage_digest": "Memverifikasi dengan digest",
-    "migration.stage_source_digest": "Membaca ulang sumber",
     "migration.failed": "Migrasi gagal",
     "migration.done": "Migrasi selesai dan terverifikasi",
     "migration.mode_required": "Proyek baru sudah berisi data lain",
@@ -360,7 +372,7 @@ TEXTS: dict[str, str] = {
     "migration.verified": "Migrasi selesai: {rows} baris di sumber, {written} ditulis. **Verifikasi berhasil**: "
                           "proyek baru berisi persis data sumber.",
     "migration.table_created": "Tabel sudah dibuat di proyek baru.",
-    "migration.digest": "Digest isi: {digest}",
+    "migration.digest": "Digest isi baris yang dimigrasikan: {digest} ({rows} baris).",
     "migration.backup_download": "Download backup sumber",
     "migration.need_db_url": "Isi connection string database proyek baru.",
     "migration.need_project": "Isi Project ID atau URL proyek baru.",
@@ -371,20 +383,33 @@ TEXTS: dict[str, str] = {
     "error.store": "Penyimpanan tidak bisa dibaca atau ditulis.",
     "error.usage": "Ada nilai yang tidak tepat.",
     "error.generic": "Operasi gagal.",
+    "error.disk_full": "Disk penuh.",
+    "error.plan_changed": "Penyimpanan berubah sejak pemeriksaan.",
+    "error.store_busy": "Penyimpanan sedang sibuk.",
     "error.missing_module": "Ada bagian instalasi yang hilang.",
     "error.unexpected": "Terjadi kesalahan yang tidak terduga.",
     "hint.invalid_backup": "**Yang perlu dilakukan:** pilih berkas buatan dasbor ini, alat command line, atau "
                            "fitur backup bawaan MVDB (mvdb-backup-….json). Berkas yang sudah diedit, terpotong "
                            "(download tidak selesai) atau disimpan ulang oleh program lain tidak bisa di-restore "
-                           "dengan aman. Tidak ada yang ditulis.",
+                           "dengan aman.",
     "hint.verification": "**Yang perlu dilakukan:** baris sudah ditulis, tetapi penyimpanan tidak berisi apa "
                          "yang seharusnya; mungkin ada program lain yang mengubahnya bersamaan. Jalankan restore "
                          "lagi. Snapshot pengaman menyimpan nilai sebelumnya.",
     "hint.table_missing": "**Yang perlu dilakukan:** tabelnya tidak ada. Di proyek Supabase, jalankan SQL dari "
                           "halaman Migrasi (`01_create_table.sql`) di SQL Editor. Periksa nama tabel di sidebar "
                           "(MVDB memakai `kv_store_cd38bf14`).",
-    "hint.bad_key": "**Yang perlu dilakukan:** periksa Project ID / URL dan key-nya: salin ulang dari Supabase → "
-                    "Project Settings → API. Untuk backup gunakan key service_role.",
+    "hint.missing_file": "**Yang perlu dilakukan:** periksa path berkasnya. Path yang diawali / adalah path absolut; "
+                         "dalam URL itu ditulis sqlite:/// dengan tiga garis miring (sqlite://data/x.db relatif "
+                         "terhadap folder tempat dasbor berjalan).",
+    "hint.bad_login": "**Yang perlu dilakukan:** penyimpanan menolak login. Untuk connection string, periksa nama "
+                      "pengguna dan kata sandinya (Supabase → Project Settings → Database). Untuk Data API, periksa "
+                      "URL proyek dan key-nya (Project Settings → API); untuk backup gunakan key service_role.",
+    "hint.busy": "**Yang perlu dilakukan:** restore lain sedang menulis ke tabel ini. Tidak ada yang diubah; coba "
+                 "lagi setelah selesai.",
+    "hint.plan_changed": "**Yang perlu dilakukan:** tidak ada yang ditulis. Periksa lagi apa yang akan berubah (buat "
+                         "rencananya lagi), lalu konfirmasi rencana yang baru.",
+    "hint.disk_full": "**Yang perlu dilakukan:** kosongkan sebagian ruang disk di server, lalu coba lagi. Berkas yang "
+                      "belum selesai sudah dihapus.",
     "hint.permission": "**Yang perlu dilakukan:** key ini tidak diizinkan melakukannya (row-level security). "
                        "Gunakan key service_role atau connection string database.",
     "hint.no_connection": "**Yang perlu dilakukan:** periksa alamat dan koneksi internet. Proyek Supabase yang "
