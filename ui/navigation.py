@@ -8,14 +8,14 @@ data, and the address asked for is kept through it.
 Because a pages/ folder exists, a fresh server process runs in Streamlit's old multipage mode
 until its first st.navigation call: a request then runs a file of pages/ by itself (which hands
 over to app.py, `hand_over`), or app.py as one of those pages, whose widgets get other ids than
-in every later run. So the process's first navigation reruns once (`_settle`): no widget drawn in
-that mode is ever shown, and no first click or password is lost.
+in every later run. Sessions whose first run starts at that moment (eight browsers opening a fresh
+server at once) all draw in that mode, so every session's first navigation reruns once
+(`_settle`): no widget drawn in that mode is ever shown, and no first click or password is lost.
 """
 
 from __future__ import annotations
 
 import importlib
-import threading
 from typing import Any
 
 import streamlit as st
@@ -23,8 +23,7 @@ import streamlit as st
 from ui.texts import t
 
 ENTRY = "app.py"
-_lock = threading.Lock()
-_settled = False
+_SETTLED = "_navigation_settled"
 
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("backup", "nav.backup", "💾"),
@@ -54,11 +53,9 @@ def _root() -> Any:
 
 
 def _settle() -> None:
-    """After the process's first st.navigation call (which ends the old multipage mode): run again, once."""
-    global _settled
-    with _lock:
-        first, _settled = not _settled, True
-    if first:
+    """After a session's first st.navigation call (the process's first ends the old multipage mode): run again."""
+    if not st.session_state.get(_SETTLED):
+        st.session_state[_SETTLED] = True
         st.rerun()
 
 
