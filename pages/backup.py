@@ -61,7 +61,7 @@ def _create(conn: Connection, total: int) -> None:
         try:
             with conn.open() as store:
                 result = backup(store, progress=Bars(total), total=total)
-        except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
+        except Exception as exc:  # explained to the admin, no traceback
             status.update(label=t("backup.failed"), state="error", expanded=True)
             errors.show(exc)
             return

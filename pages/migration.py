@@ -145,7 +145,7 @@ def _run(conn: Connection, fields: dict[str, str], settings: dict[str, Any], dry
             st.warning(t("migration.mode_required_help"), icon="⚖️")
             tables.plan_table(exc.plan)
             return
-        except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
+        except Exception as exc:  # explained to the admin, no traceback
             status.update(label=t("migration.failed"), state="error", expanded=True)
             errors.show(exc, secrets=secrets)
             return

@@ -140,7 +140,7 @@ def _make_plan(conn: Connection, upload: Upload, options: RestoreOptions, finger
         try:
             with conn.open() as store:
                 plan = plan_restore(BackupFile(upload.path), store, options, progress=Bars(rows))
-        except Exception as exc:  # noqa: BLE001 - explained to the admin, no traceback
+        except Exception as exc:  # explained to the admin, no traceback
             status.update(label=t("restore.plan_failed"), state="error", expanded=True)
             errors.show(exc)
             cache.data_changed()
@@ -207,7 +207,7 @@ def _confirm_and_run(conn: Connection, upload: Upload, options: RestoreOptions, 
         except PlanChanged:
             st.session_state.pop("restore_plan", None)  # that plan is void: make a new one
             st.session_state["restore_failure"] = {"fingerprint": fingerprint, "changed": True}
-        except Exception as exc:  # noqa: BLE001 - explained to the admin after the redraw, no traceback
+        except Exception as exc:  # explained to the admin after the redraw, no traceback
             st.session_state["restore_failure"] = {"fingerprint": fingerprint, "error": exc}
         else:
             st.session_state["restore_result"] = {

@@ -21,7 +21,7 @@ from ui.i18n import TEXTS
 def _error(action: Callable[[], object]) -> BaseException:
     try:
         action()
-    except Exception as exc:  # noqa: BLE001 - the error is what the test is about
+    except Exception as exc:  # the error is what the test is about
         return exc
     raise AssertionError("no error")
 

@@ -70,7 +70,7 @@ def _validation(path: str, size: int) -> dict[str, Any]:
     try:
         bf = BackupFile(path)
         summary = bf.validate()
-    except Exception as exc:  # noqa: BLE001 - reported to the admin by the page
+    except Exception as exc:  # reported to the admin by the page
         return {"ok": False, "error": exc}
     return {
         "ok": True,

@@ -17,7 +17,7 @@ def read_secrets() -> dict[str, Any]:
     """st.secrets as a dict; {} when there is no secrets file (that is not an error here)."""
     try:
         return dict(st.secrets.to_dict())
-    except Exception:  # noqa: BLE001 - no secrets.toml, or an unreadable one: run without it
+    except Exception:  # no secrets.toml, or an unreadable one: run without it
         return {}
 
 

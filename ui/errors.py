@@ -88,7 +88,7 @@ def guard(stop: bool = True, where: Any = None, secrets: Iterable[str | None] = 
     """Show any failure inside as a message; then stop the page (or carry on with stop=False)."""
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - Streamlit's own stop/rerun are BaseExceptions and pass through
+    except Exception as exc:  # Streamlit's own stop/rerun are BaseExceptions and pass through
         show(exc, where, secrets)
         if stop:
             st.stop()

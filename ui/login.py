@@ -27,7 +27,7 @@ def _remote_ip() -> str | None:
 def _is_local() -> bool:
     try:
         headers = st.context.headers.to_dict()
-    except Exception:  # noqa: BLE001 - no request context (tests): nothing says remote
+    except Exception:  # no request context (tests): nothing says remote
         headers = {}
     return auth.client_is_local(_remote_ip(), headers)
 
