@@ -20,7 +20,7 @@ from mvdb_core.stores.sqlite import sqlite_path
 
 URL_ENV = "MVDB_STORE_URL"
 TABLE_ENV = "MVDB_TABLE"
-_PROJECT_REF = re.compile(r"^[a-z0-9]{20}$")
+_PROJECT_REF = re.compile(r"[a-z0-9]{20}")
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def presets(environ: Mapping[str, str], secrets: Mapping[str, Any] | None) -> li
 def supabase_url(text: str) -> str:
     """A Supabase project URL from what an admin pastes: the URL itself or the bare project id."""
     text = text.strip().rstrip("/")
-    if _PROJECT_REF.match(text):
+    if _PROJECT_REF.fullmatch(text):
         return f"https://{text}.supabase.co"
     if text and "://" not in text and "." in text:
         return f"https://{text}"
