@@ -26,8 +26,8 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
+from .stores.api_keys import key_role
 from .stores.base import DEFAULT_TABLE, validate_table_name
-from .stores.rest import key_role
 
 DEFAULT_FUNCTION_NAME = "make-server-e0516fcf"
 """The app's edge function (supabase/functions/make-server-e0516fcf, per its migration guide)."""

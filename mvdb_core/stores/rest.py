@@ -14,8 +14,6 @@ PostgREST's code and never contain the key.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -28,6 +26,7 @@ from ..errors import AuthenticationError, MissingTable, PermissionDenied, StoreE
 from ..jsonvalue import dumps, loads
 from ..redaction import redact, redact_url
 from ..retry import call_with_retries
+from .api_keys import key_role
 from .base import DEFAULT_TABLE, PAGE_SIZE, Row, Store, create_table_sql, pages_of, validate_table_name
 from .sorting import RUN_SIZE, external_sort, pages
 
@@ -51,23 +50,6 @@ def compact_json_text(text: str) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = "".join(parts[i].split())
     return "".join(parts)
-
-
-def key_role(key: str) -> str | None:
-    """The role a Supabase API key acts as ('anon', 'service_role', ...), read without verifying."""
-    if key.startswith("sb_publishable_"):
-        return "anon"
-    if key.startswith("sb_secret_"):
-        return "service_role"
-    parts = key.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, TypeError):
-        return None
-    role = payload.get("role") if isinstance(payload, dict) else None
-    return role if isinstance(role, str) else None
 
 
 def _quote_in(value: str) -> str:
