@@ -12,9 +12,7 @@ and the display form, so no message built here can hold it.
 
 from __future__ import annotations
 
-import queue
 import socket
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,7 +21,6 @@ import psycopg
 from psycopg import pq, sql
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.copy import LibpqWriter, Writer
 
 from ..categories import empty_counts, sql_case
 from ..errors import (
@@ -146,48 +143,6 @@ def _binary_copy_pages(conn: psycopg.Connection, query: bytes, page_size: int, f
         while (res := pgconn.get_result()) is not None:
             if res.status == pq.ExecStatus.FATAL_ERROR and finished:
                 raise psycopg.OperationalError(res.error_message.decode(errors="replace"))
-
-
-class _QueuedWriter(Writer):
-    """Sends COPY data from a worker thread through a short queue.
-
-    This thread reads, validates and formats the next page while the server parses the last
-    one, instead of the two taking turns (benchmarks.md: restore of wide rows); at most `depth`
-    pages wait in memory (psycopg's own queued writer holds up to 1,024).
-    """
-
-    def __init__(self, cursor: psycopg.Cursor[Any], depth: int = 4) -> None:
-        self._inner = LibpqWriter(cursor)
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def _send(self) -> None:
-        try:
-            while (data := self._queue.get()) is not None:
-                self._inner.write(data)
-        except BaseException as exc:  # handed to the main thread
-            self._error = exc
-            while self._queue.get() is not None:  # keep draining, or write() would block forever
-                pass
-
-    def write(self, data: Any) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._send, name="mvdb-copy", daemon=True)
-            self._thread.start()
-        if self._error is not None:
-            raise self._error
-        self._queue.put(bytes(data))
-
-    def finish(self, exc: BaseException | None = None) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-        if self._error is not None and exc is None:
-            exc = self._error
-            self._inner.finish(exc)
-            raise exc
-        self._inner.finish(exc)
 
 
 class PostgresStore(Store):
@@ -431,7 +386,7 @@ class PostgresStore(Store):
     def _copy(self, conn: psycopg.Connection, target: sql.Composable, rows: Iterable[Row]) -> int:
         stmt = sql.SQL("COPY {} (key, value) FROM STDIN").format(target)
         total = 0
-        with conn.cursor() as cur, cur.copy(stmt, writer=_QueuedWriter(cur)) as copy:
+        with conn.cursor() as cur, cur.copy(stmt) as copy:
             for page in pages_of(rows):
                 copy.write(_copy_text(page))
                 total += len(page)
