@@ -38,3 +38,9 @@ class VerificationError(MvdbError):
     """After a restore or migration the target does not hold what it should."""
 
     exit_code = 1
+
+
+class DiskFullError(MvdbError):
+    """The disk (or the user's quota) filled up while a file was written; the partial file was removed."""
+
+    exit_code = 1

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import orjson
 import pytest
 
 import mvdb_core.backup_file as backup_file
 from mvdb_core.backup_file import BackupFile, BackupWriter
+from mvdb_core.errors import DiskFullError, MvdbError
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Rows that exercise every way the writer encodes a key or a value: plain keys, keys that need
 # JSON escapes, non-ASCII, master data as a JSON string, numbers beyond a double, an empty list.
@@ -46,3 +55,92 @@ def test_the_writer_writes_exactly_the_bytes_it_always_wrote(tmp_path, monkeypat
     assert hashlib.sha256(data).hexdigest() == FIXED_SHA256
     assert meta["timestamp"] == "2024-05-01T10:00:00.123Z"
     assert list(BackupFile(path).entries()) == FIXED_ROWS
+
+
+SOURCE = {"kind": "sqlite", "table": "kv_store_cd38bf14"}
+ROW_VALUE = orjson.dumps({"title": "夏の終わり", "cast": ["x" * 900]})
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A folder on a 1 MB tmpfs (needs root, as the test machines run)."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def _fill(path, nbytes: int) -> None:
+    rows = [(f"movie:{i:07d}", ROW_VALUE) for i in range(nbytes // (len(ROW_VALUE) + 30))]
+    with BackupWriter(path, SOURCE) as w:
+        for start in range(0, len(rows), 100):
+            w.add(rows[start : start + 100])
+        w.commit()
+
+
+@pytest.mark.parametrize("size", [3_000_000, 1_100_000])
+def test_a_full_disk_leaves_no_file_and_says_where(small_disk, size):
+    with pytest.raises(DiskFullError) as info:
+        _fill(small_disk / "backup.json", size)
+    message = str(info.value)
+    assert message.startswith(f"the disk is full: no space left in {small_disk} while writing backup.json")
+    assert "nothing was written" in message and "\n" not in message
+    assert info.value.exit_code == 1 and isinstance(info.value, MvdbError)
+    assert list(small_disk.iterdir()) == []  # neither the backup nor its partial file
+    _fill(small_disk / "small.json", 200_000)  # the space is free again
+    assert [p.name for p in small_disk.iterdir()] == ["small.json"]
+
+
+_KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+from mvdb_core.backup_file import BackupWriter
+w = BackupWriter(Path(sys.argv[1]), {"kind": "sqlite", "table": "kv_store_cd38bf14"}).__enter__()
+w.add([("movie:a", b"1"), ("movie:b", b"2")])
+w._f.flush()
+print("writing", flush=True)
+time.sleep(120)
+"""
+
+
+def test_partial_files_of_killed_backups_are_removed_when_a_writer_starts(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(tmp_path / "killed.json")],
+                              stdout=subprocess.PIPE, env=env)
+    sleeper = subprocess.Popen(["sleep", "120"])
+    try:
+        assert killed.stdout.readline() == b"writing\n"
+        stale = tmp_path / f".killed.json.{killed.pid}.partial"
+        assert stale.exists()
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        live = [tmp_path / f".mine.json.{os.getpid()}.partial", tmp_path / f".theirs.json.{sleeper.pid}.partial"]
+        unrelated = [tmp_path / name for name in (f"killed.json.{killed.pid}.partial", "notes.txt",
+                     f".killed.json.{killed.pid}.partial.bak", f".killed.json.x{killed.pid}.partial")]
+        for path in live + unrelated:
+            path.write_bytes(b"keep")
+        other_folder = tmp_path / "elsewhere"
+        other_folder.mkdir()
+        with BackupWriter(other_folder / "b.json", SOURCE) as w:
+            assert w.removed_partials == []
+            w.commit()
+        assert stale.exists()  # only the writer's own folder is swept
+        with BackupWriter(tmp_path / "new.json", SOURCE) as w:
+            assert w.removed_partials == [stale]
+            w.add([("movie:a", b"1")])
+            w.commit()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        killed.kill()
+        killed.wait()
+    assert not stale.exists()
+    assert all(path.exists() for path in live + unrelated)
+    assert BackupFile(tmp_path / "new.json").validate().total == 1
