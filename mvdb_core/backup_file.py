@@ -397,20 +397,13 @@ def _json_type(v: Any) -> str:
     )
 
 
-def _json_problem(exc: Exception, text: bytes | None = None) -> str:
+def _json_problem(exc: Exception) -> str:
     """What is wrong, phrased to follow "the file is", "the metadata line is" or "entry N:"."""
     msg = str(exc)
     if "recursion" in msg.lower() or "depth limit" in msg:
         return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
     if "not valid UTF-8" in msg:
-        where = ""
-        if text is not None:
-            try:
-                text.decode("utf-8")
-            except UnicodeDecodeError as err:
-                line = text.count(b"\n", 0, err.start) + 1
-                where = f" (byte 0x{text[err.start]:02x} on line {line})"
-        return f"not valid UTF-8 text{where}; save the file as UTF-8"
+        return "not valid UTF-8 text; save the file as UTF-8"
     if "unexpected end of data" in msg:
         return f"truncated ({_short(msg, 100)})"
     return f"not valid JSON ({_short(msg, 100)})"
@@ -419,30 +412,10 @@ def _json_problem(exc: Exception, text: bytes | None = None) -> str:
 def _value_problem(raw: bytes) -> str | None:
     """Why `raw` is not exactly one JSON value, or None when it is (numbers of any size)."""
     try:
-        orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):  # a number beyond a double: read it exactly instead
-            return _json_problem(exc)
-    else:
-        return None
-    surrogate = lone_surrogate(raw)
-    if surrogate is not None:
-        return f"not valid JSON (lone surrogate {surrogate.decode()} in a string)"
-    try:
-        json.loads(raw.decode("utf-8"), parse_int=_ignore, parse_float=_ignore, parse_constant=_no_constant)
-    except RecursionError:
-        return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
-    except ValueError as exc:
+        loads(raw)
+    except (ValueError, RecursionError) as exc:
         return _json_problem(exc)
     return None
-
-
-def _ignore(text: str) -> None:
-    return None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 _NUL_PROBLEM = "a string in the value contains \\u0000, which PostgreSQL cannot store"
@@ -490,6 +463,7 @@ class BackupFile:
         self.metadata: dict[str, Any]
         self._validated: tuple[int, int, int] | None = None  # file identity after a full, valid read
         self._reread_ok = False  # that read cut every value from its line as is: a re-read may skip the checks
+        self._sorted: BinaryIO | None = None  # a 2.x file's checked entries in key order, after a full read
         with open(self.path, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
             if first.startswith(_BOM):  # a UTF-8 byte order mark (Windows editors): not part of the JSON
@@ -528,8 +502,7 @@ class BackupFile:
     def pages(self) -> Iterator[list[Row]]:
         """`entries()` in lists of consecutive rows (a batch of lines each): the fast way to read."""
         if not self._lines:
-            total = yield from _Legacy(self.path).pages()
-            self._check_totals(total, empty_counts())
+            yield from self._legacy_pages()
             return
         digest = hashlib.sha256()
         if self._reread_ok and self._validated == _file_id(self.path):
@@ -544,6 +517,27 @@ class BackupFile:
         self._check_totals(validator.total, validator.counts)
         self._validated = _file_id(self.path)
         self._reread_ok = validator.as_cut
+
+    def _legacy_pages(self) -> Iterator[list[Row]]:
+        """A 2.x file: parsed and sorted once; later reads by this object come from the sorted copy."""
+        if self._sorted is not None and self._validated == _file_id(self.path):
+            yield from _read_records(self._sorted)
+            return
+        self._sorted = None
+        copy = tempfile.TemporaryFile()
+        try:
+            total = 0
+            for page in _Legacy(self.path).pages():
+                _write_records(copy, page)
+                total += len(page)
+                yield page
+            self._check_totals(total, empty_counts())
+        except BaseException:  # a defect, or the reader stopped early: no copy to trust
+            copy.close()
+            raise
+        copy.flush()
+        self._sorted = copy
+        self._validated = _file_id(self.path)
 
     def _check_digest(self, digest: Any) -> None:
         expected = self.metadata.get("sha256")
@@ -740,8 +734,9 @@ def _cut(lines: list[bytes], text: bytes) -> tuple[list[str], list[bytes]] | Non
 def _parse_line(body: bytes, index: int) -> Row:
     """An entry line (without its comma and line end) not in the writer's exact form, parsed on its own.
 
-    The value keeps its text when the line is `{"key":K,"value":V}` around it (whitespace outside
-    strings dropped); otherwise (members swapped, a member repeated) it is the parsed value encoded.
+    The value keeps its text when the line is `{"key":K,"value":V}` around it (trimmed, and
+    without tabs and CRs: outside strings they are only whitespace, and a COPY stream must not
+    see them); otherwise (members swapped, a member repeated) it is the parsed value encoded.
     """
     try:
         entry = loads(body)
@@ -751,7 +746,7 @@ def _parse_line(body: bytes, index: int) -> Row:
         raise _entry_error(index, None, f"expected an object with key and value, got {_json_type(entry)}")
     key = _check_entry(index, entry.keys(), entry.get("key"))
     prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
-    raw = body[len(prefix) : -1]
+    raw = body[len(prefix) : -1].strip()
     if body.startswith(prefix) and body.endswith(b"}") and _value_problem(raw) is None:
         return key, compact(raw)
     try:
@@ -1106,6 +1101,31 @@ class _Legacy:
 
 
 _TOO_DEEP = "too deep"
+
+
+_RECORD = struct.Struct("<II")  # key and value lengths, then the key (UTF-8) and the value
+
+
+def _write_records(f: BinaryIO, rows: list[Row]) -> None:
+    parts: list[bytes] = []
+    for key, value in rows:
+        encoded = key.encode()
+        parts += (_RECORD.pack(len(encoded), len(value)), encoded, value)
+    f.write(b"".join(parts))
+
+
+def _read_records(f: BinaryIO) -> Iterator[list[Row]]:
+    f.seek(0)
+    read, size, unpack = f.read, _RECORD.size, _RECORD.unpack
+    page: list[Row] = []
+    while head := read(size):
+        key_length, value_length = unpack(head)
+        page.append((read(key_length).decode(), read(value_length)))
+        if len(page) >= PAGE_ROWS:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
 def _parser_message(exc: Exception) -> str:

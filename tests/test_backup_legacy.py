@@ -171,3 +171,18 @@ def test_big_values_are_checked_as_small_ones_are(tmp_path, monkeypatch):
     _write3(bad, [("movie:a", b'"\\ud800 alone"'), ("movie:b", b"2")])
     with pytest.raises(InvalidBackupError, match=r"entry 1\b.*not valid JSON .*surrogate"):
         BackupFile(bad).validate()
+
+
+def test_a_2_0_0_file_is_parsed_once_per_object(tmp_path, monkeypatch):
+    """Restore reads a file several times (plan, write, verify): later reads come from the sorted copy."""
+    path = tmp_path / "v2.json"
+    path.write_bytes(_v2([{"key": "movie:b", "value": 2}, {"key": "movie:a", "value": 1}]))
+    bf = BackupFile(path)
+    first = list(bf.entries())
+    parsed = []
+    monkeypatch.setattr(backup_file._Legacy, "pages", lambda self: parsed.append(1) or iter(()))
+    assert list(bf.entries()) == first == [("movie:a", b"1"), ("movie:b", b"2")]
+    assert parsed == []
+    monkeypatch.undo()
+    path.write_bytes(_v2([{"key": "movie:d", "value": 4}, {"key": "movie:c", "value": 3}]))  # changed since
+    assert list(bf.entries()) == [("movie:c", b"3"), ("movie:d", b"4")]
