@@ -1133,9 +1133,8 @@ def _parser_message(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, SystemError) and cause is not None:
         return str(cause)
-    text = str(exc.args[0] if exc.args else exc)
-    if isinstance(exc.args[0] if exc.args else None, bytes):
-        text = exc.args[0].decode("utf-8", "replace")
+    detail = exc.args[0] if exc.args else exc
+    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
     first, _, rest = text.partition("\n")
     first = first.removeprefix("lexical error: ").removeprefix("parse error: ").rstrip(".")
     near = rest.partition("\n")[0].strip()
@@ -1225,34 +1224,14 @@ def _skip(events: Iterator[tuple[str, Any]], event: str) -> None:
 
 
 def _build(events: Iterator[tuple[str, Any]], first: str, first_value: Any) -> Any:
-    """The Python value whose first event is (first, first_value) (small values: the metadata)."""
-    stack: list[Any] = []
-    keys: list[Any] = []
+    """The Python value whose first event is (first, first_value): small values (the metadata)."""
+    builder = ijson.ObjectBuilder()
+    depth = 0
     for event, value in chain([(first, first_value)], events):
-        if event == "map_key":
-            keys[-1] = value
-            continue
-        if event in _OPEN:
-            item: Any = {} if event == "start_map" else []
-        elif event in _CLOSE:
-            item = stack.pop()
-            keys.pop()
-            if stack:
-                continue
-            return item
-        else:
-            item = float(value) if isinstance(value, Decimal) else value  # as orjson reads metadata
-        if stack:
-            top = stack[-1]
-            if isinstance(top, dict):
-                top[keys[-1]] = item
-            else:
-                top.append(item)
-        if event in _OPEN:
-            stack.append(item)
-            keys.append(None)
-        elif not stack:
-            return item
+        builder.event(event, float(value) if isinstance(value, Decimal) else value)  # numbers as orjson reads them
+        depth += (event in _OPEN) - (event in _CLOSE)
+        if not depth:
+            return builder.value
     raise InvalidBackupError("invalid backup file: the file is truncated (unexpected end of data)")
 
 
