@@ -64,7 +64,13 @@ def test_plain_and_unusual_entries_read_back_exactly_on_both_passes(tmp_path):
         (2500, b'{"key":"movie:002498","value":1}', r"entry 2500\b.*duplicate key"),
         (3333, b'{"key":"movie:003332","value":"\\u0000"}', r"entry 3333\b.*\\u0000"),
         (5555, b'{"key":"movie:005554"}', r"entry 5555\b.*value is missing"),
+        (4000, b'{"key":"movie:003999","value":[1,{"r":1E-16384}]}', r"entry 4000 \(key 'movie:003999'\): .*1E-16384 .*"
+         r"too precise for PostgreSQL"),
+        (4100, b'{"key":"movie:004099","value":0.' + b"0" * 16383 + b"1}", r"entry 4100 \(key 'movie:004099'\): "
+         r"the number 0\.0+… \(16,386 characters\) is too precise"),
+        (4200, b'{"key":"movie:004199","value":{"n":-1e999999999}}', r"entry 4200\b.*-1e999999999 is too large"),
     ],
+    ids=lambda v: v[:40].decode() if isinstance(v, bytes) else str(v)[:40],
 )
 def test_a_defect_deep_in_a_large_file_names_its_entry(tmp_path, position, text, message):
     bf = _write(tmp_path, _rows(8000))
