@@ -852,25 +852,28 @@ def _big_value_problem(value: bytes) -> str | None:
     surrogate = lone_surrogate(value)
     if surrogate is not None:
         return f"not valid JSON (lone surrogate {surrogate.decode()} in a string)"
-    depth = 0
+    depth = items = 0  # inside the brackets _Source adds: the value must be their only item
     try:
-        for event, item in ijson.basic_parse(io.BytesIO(value), use_float=False, buf_size=_PARSE_CHUNK):
+        for event, item in ijson.basic_parse(_Source(io.BytesIO(value)), use_float=False, buf_size=_PARSE_CHUNK):
             if event == "start_map" or event == "start_array":
                 depth += 1
-                if depth > MAX_DEPTH:
+                items += depth == 2
+                if depth > MAX_DEPTH + 1:
                     return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
             elif event == "end_map" or event == "end_array":
                 depth -= 1
-            elif event == "number" and isinstance(item, Decimal):
-                number = postgres_number_range(str(item).encode())
-                if number is not None:
-                    return f"{number}; nothing was written"
+            else:
+                items += depth == 1
+                if event == "number" and isinstance(item, Decimal):
+                    number = postgres_number_range(str(item).encode())
+                    if number is not None:
+                        return f"{number}; nothing was written"
     except (ijson.JSONError, ValueError, SystemError) as exc:
         message = _parser_message(exc)
         if "integer string conversion" in message:  # an integer of over 4,300 digits: read it exactly
             return _value_problem(value) or postgres_number_problem(value)
         return f"not valid JSON ({message})"
-    return None
+    return None if items == 1 else "not valid JSON (not exactly one value)"
 
 
 _VALID_ESCAPE = re.compile(rb'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
@@ -945,20 +948,27 @@ class _Legacy:
         self.path = path
 
     def _events(self, f: BinaryIO) -> Iterator[tuple[str, Any]]:
+        """The document's parser events, then `end_array` (the end of the wrapping `[`), then nothing."""
+        if f.read(len(_BOM)) != _BOM:  # a UTF-8 byte order mark is not part of the JSON
+            f.seek(0)
         source = _Source(f)
         try:
-            yield from ijson.basic_parse(source, use_float=False, buf_size=_PARSE_CHUNK)
+            events = ijson.basic_parse(source, use_float=False, buf_size=_PARSE_CHUNK)
+            next(events)  # the wrapping `[`
+            yield from events
         except (ijson.JSONError, ValueError, SystemError) as exc:
-            raise self._problem(exc, source) from None
+            raise self._problem(exc, source.state == "end") from None
 
     def metadata(self) -> dict[str, Any]:
         """The checked metadata, read up to the start of kvStoreData (or further if it comes first)."""
         with open(self.path, "rb") as f:
             events = self._events(f)
             event, value = next(events)
+            if event == "end_array":  # no document inside the brackets
+                raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace")
             if event != "start_map":
                 _skip(events, event)
-                deque(events, maxlen=0)  # a syntax error further on says more than the type
+                _end(events)  # a syntax error further on says more than the type
                 raise InvalidBackupError(
                     f"invalid backup file: expected a JSON object at the top, got {_EVENT_TYPES[event]}"
                 )
@@ -966,7 +976,7 @@ class _Legacy:
             data: str | None = None  # the first event of kvStoreData's value
             for event, name in events:
                 if event == "end_map":
-                    deque(events, maxlen=0)
+                    _end(events)
                     break
                 event, value = next(events)
                 if name == "metadata" and meta is None:
@@ -1028,7 +1038,7 @@ class _Legacy:
                     yield from self._items(events, spill)
                 else:
                     _skip(events, event)
-            deque(events, maxlen=0)  # only whitespace may follow
+            _end(events)
         spill.flush()
 
     def _items(self, events: Iterator[tuple[str, Any]], spill: BinaryIO) -> Iterator[Row]:
@@ -1068,9 +1078,9 @@ class _Legacy:
                 raise _entry_error(index, key, problem)
             yield key, _REF.pack(index, *where)
 
-    def _problem(self, exc: Exception, source: _Source) -> InvalidBackupError:
+    def _problem(self, exc: Exception, at_end: bool) -> InvalidBackupError:
         """The parser's error as one line that says what is wrong with the file."""
-        message = _parser_message(exc)
+        message = _parser_message(exc).replace("near '[", "near '")
         with open(self.path, "rb") as f:
             sample = f.read(4096)
         sample = sample.removeprefix(_BOM)
@@ -1089,12 +1099,12 @@ class _Legacy:
                 f"invalid backup file: the file is not valid UTF-8 text{_first_bad_byte(self.path)}; "
                 "save the file as UTF-8"
             )
-        if "premature EOF" in message:
+        if "premature EOF" in message or (at_end and "trailing garbage" not in message):
             return InvalidBackupError("invalid backup file: the file is truncated (unexpected end of data)")
         if "integer string conversion" in message:
             return InvalidBackupError(
-                f"invalid backup file: near line {source.line}: an integer with more than 4,300 digits, which this "
-                "tool cannot read in a 2.0.0 file"
+                "invalid backup file: the file holds an integer with more than 4,300 digits, which this tool cannot "
+                "read in a 2.0.0 file"
             )
         message = message.replace("trailing garbage", "unexpected content after document")
         return InvalidBackupError(f"invalid backup file: the file is not valid JSON ({_short(message, 100)})")
@@ -1158,34 +1168,51 @@ def _first_bad_byte(path: Path) -> str:
 
 
 class _Source:
-    """The file as the parser reads it: any BOM skipped, and escaped lone surrogates refused.
+    """What the streaming parser reads: the text inside `[` and `]`, with lone surrogate escapes refused.
 
-    The C parser turns `\\ud800` without its low half into `?` without a word, so the text is
-    checked here too. The check trails the parser by a few bytes: it stops short of any escape
-    (or escaped pair) that the end of the text read so far might cut in two.
+    The brackets make the parser refuse anything after the document: on its own it lets an
+    unterminated string after a complete value pass (`{}"x` reads as `{}`). A value must then
+    be the array's only item. The `]` comes in a read of its own, so an error there means the
+    text ended too early. The C parser also turns `\\ud800` without its low half into `?`
+    without a word, so the text is checked here too, trailing the parser by the few bytes of
+    an escape (or escaped pair) that the end of the text read so far might cut in two.
     """
 
     def __init__(self, f: BinaryIO) -> None:
         self._f = f
+        self._start = f.tell()
         self._unchecked = b""
-        self.line = 1  # lines before the unchecked text
-        if f.read(len(_BOM)) != _BOM:
-            f.seek(0)
+        self._checked = self._start  # file offset of the unchecked text
+        self.state = "start"  # then "text", then "end" once the closing bracket was read
 
     def read(self, size: int) -> bytes:
+        if not size:  # ijson asks for nothing first, to see whether it reads bytes or str
+            return b""
+        if self.state != "text":
+            if self.state == "end":
+                return b""
+            self.state = "text"
+            return b"["
         data = self._f.read(size)
         text = self._unchecked + data
         cut = _escape_boundary(text) if data else len(text)
+        if b"\\ud" in text or b"\\uD" in text:
+            surrogate = lone_surrogate(text[:cut])
+            if surrogate is not None:
+                raise InvalidBackupError(
+                    f"invalid backup file: the file is not valid JSON (a lone surrogate {surrogate.decode()} in a "
+                    f"string on line {self._line_at(self._checked + text.index(surrogate))})"
+                )
         self._unchecked = text[cut:]
-        surrogate = lone_surrogate(text[:cut])
-        if surrogate is not None:
-            line = self.line + text.count(b"\n", 0, text.index(surrogate))
-            raise InvalidBackupError(
-                f"invalid backup file: the file is not valid JSON (a lone surrogate {surrogate.decode()} in a "
-                f"string on line {line})"
-            )
-        self.line += text.count(b"\n", 0, cut)
-        return data
+        self._checked += cut
+        if data:
+            return data
+        self.state = "end"
+        return b"]"
+
+    def _line_at(self, offset: int) -> int:
+        self._f.seek(self._start)
+        return self._f.read(offset - self._start).count(b"\n") + 1
 
 
 _HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
@@ -1221,6 +1248,14 @@ def _skip(events: Iterator[tuple[str, Any]], event: str) -> None:
             depth -= 1
             if not depth:
                 return
+
+
+def _end(events: Iterator[tuple[str, Any]]) -> None:
+    """After the document: the end of the wrapping brackets and nothing else (see _Source)."""
+    event, _ = next(events)
+    if event != "end_array":
+        raise InvalidBackupError("invalid backup file: the file is not valid JSON (unexpected content after document)")
+    deque(events, maxlen=0)
 
 
 def _build(events: Iterator[tuple[str, Any]], first: str, first_value: Any) -> Any:

@@ -186,3 +186,13 @@ def test_a_2_0_0_file_is_parsed_once_per_object(tmp_path, monkeypatch):
     monkeypatch.undo()
     path.write_bytes(_v2([{"key": "movie:d", "value": 4}, {"key": "movie:c", "value": 3}]))  # changed since
     assert list(bf.entries()) == [("movie:c", b"3"), ("movie:d", b"4")]
+
+
+@pytest.mark.parametrize("tail", [b'"', b' "x', b' "abc}', b", 1", b" ]", b" {}"])
+def test_anything_after_the_document_is_refused(tmp_path, tail):
+    """The C parser alone lets an unterminated string after a complete document pass (`{}"x` reads as `{}`)."""
+    with pytest.raises(InvalidBackupError, match=r"not valid JSON|truncated"):
+        _read(tmp_path, _v2([{"key": "k", "value": 1}]) + tail)
+    for value in (b'{"a":[1,2]}', b"[1,2]", b"12", b"true"):
+        assert backup_file._big_value_problem(value) is None
+        assert backup_file._big_value_problem(value + tail) is not None

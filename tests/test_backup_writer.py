@@ -104,7 +104,6 @@ from pathlib import Path
 from mvdb_core.backup_file import BackupWriter
 w = BackupWriter(Path(sys.argv[1]), {"kind": "sqlite", "table": "kv_store_cd38bf14"}).__enter__()
 w.add([("movie:a", b"1"), ("movie:b", b"2")])
-w._f.flush()
 print("writing", flush=True)
 time.sleep(120)
 """
