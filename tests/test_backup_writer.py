@@ -98,6 +98,17 @@ def test_a_full_disk_leaves_no_file_and_says_where(small_disk, size):
     assert [p.name for p in small_disk.iterdir()] == ["small.json"]
 
 
+def test_a_disk_that_fills_when_the_backup_is_finished_leaves_no_file(small_disk):
+    """The entries fill the 1 MB disk exactly: the end of the list and the metadata (commit) no longer fit."""
+    key = "movie:big"
+    filler = 2**20 - (8192 + len(b'"kvStoreData":[\n{"key":"') + len(key) + len(b'","value":'))
+    with pytest.raises(DiskFullError, match=rf"no space left in {small_disk} while writing full.json; nothing"):
+        with BackupWriter(small_disk / "full.json", SOURCE) as w:
+            w.add([(key, b'"' + b"x" * (filler - 2) + b'"')])
+            w.commit()
+    assert list(small_disk.iterdir()) == []
+
+
 _KILLED_WRITER = """
 import sys, time
 from pathlib import Path
