@@ -13,50 +13,70 @@ Metadata comes first but is only known at the end, so its line is reserved with 
 filled in last. `sha256` covers the entry lines exactly as written (the bytes from the first
 entry line to the newline of the last), so any change to an entry, its order or the number of
 entries is detected. Files are written to a temp name and linked into place at the end.
+
+Reading a file in this layout is one tokenizer (`_tokenize`: lines to key and raw value text,
+the layout and the digest) and one validator (`_Validator`: the value is one JSON value
+PostgreSQL can store, keys, order, counts). Files in any other layout (the app's 2.0.0) are
+read as a stream of JSON events (`_Legacy`), their values spilled to a temporary file while
+the keys are sorted, so memory depends on the largest value, not on the file.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
+import io
 import json
 import operator
 import os
 import re
+import struct
+import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import cache
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
+import ijson
 import orjson
 
 from . import __version__
-from .categories import CATEGORY_NAMES, add_sorted_counts, categorizer, empty_counts
-from .errors import InvalidBackupError, UsageError
-from .jsonvalue import compact, dumps, loads
+from .categories import CATEGORY_NAMES, add_sorted_counts, empty_counts
+from .errors import DiskFullError, InvalidBackupError, UsageError
+from .jsonvalue import compact, dumps, loads, lone_surrogate, postgres_number_problem, postgres_number_range
 from .stores.base import Row
+from .stores.sorting import external_sort
+from .stores.sorting import pages as row_pages
 
 FORMAT = "mvdb-backup"
 VERSION = "3.0.0"
 HEADER_RESERVE = 8192
 _HEAD = b'{"metadata":'
 _DATA_LINE = b'"kvStoreData":[\n'
+_BOM = b"\xef\xbb\xbf"
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+MAX_DEPTH = 1024  # what orjson parses, and so the deepest value a 3.0.0 line can hold
 MAX_DEPTH_HINT = "nested more than 1,000 levels deep"
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
 # Entry lines are written as _FIRST key _AFTER_KEY value, then _BETWEEN key _AFTER_KEY value ...,
-# then _LAST: the same bytes as `entry_line` joined with ",\n" and ending in a newline.
+# then _LAST: entries `{"key":K,"value":V}` joined with ",\n" and ending in a newline.
 _FIRST = b'{"key":"'
 _AFTER_KEY = b'","value":'
 _BETWEEN = b'},\n{"key":"'
 _LAST = b"}\n"
+_ENTRY_END = b"},\n"
+_BOUNDARY = b'},\n{"key":"'
 # Characters orjson escapes inside a JSON string (or refuses: lone surrogates).
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
-_RAW_KEY_ESCAPES = re.compile(rb"[\\\x00-\x1f]")
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+# `.NAME.PID.partial`, the writer's temp file (and `.NAME.PID.rewrite`, its rare second copy).
+_PARTIAL = re.compile(r"\.(.+)\.([0-9]+)\.(?:partial|rewrite)")
 
 
 def default_name(today: date | None = None) -> str:
@@ -82,16 +102,16 @@ def resolve_out_path(out: str | os.PathLike[str] | None, today: date | None = No
     return target
 
 
-def entry_line(key: str, value: bytes) -> bytes:
-    return b'{"key":' + orjson.dumps(key) + b',"value":' + value + b"}"
-
-
 # --------------------------------------------------------------------------------------------
 # Writing
 
 
 class BackupWriter:
-    """Stream rows into a new backup file; `commit()` makes it appear under its final name."""
+    """Stream rows into a new backup file; `commit()` makes it appear under its final name.
+
+    Starting one removes the partial files that killed backups left in the same folder; they
+    are listed in `removed_partials` so that callers can say so.
+    """
 
     def __init__(self, path: Path, source: dict[str, Any], selected: Iterable[str] | None = None) -> None:
         self.path = Path(path)
@@ -99,14 +119,19 @@ class BackupWriter:
         self.selected = sorted(selected) if selected else None
         self.counts = empty_counts()
         self.total = 0
+        self.removed_partials: list[Path] = []
         self._hash = hashlib.sha256()
         self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
         self._f: BinaryIO | None = None
         self._last: str | None = None
 
     def __enter__(self) -> BackupWriter:
-        self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
-        self._f.write(b" " * (HEADER_RESERVE - 1) + b"\n" + _DATA_LINE)
+        self.removed_partials = _remove_stale_partials(self.path.parent)
+        try:
+            self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+            self._f.write(b" " * (HEADER_RESERVE - 1) + b"\n" + _DATA_LINE)
+        except OSError as exc:
+            self._failed(exc)
         return self
 
     def __exit__(self, exc_type: object, *_: object) -> None:
@@ -144,7 +169,10 @@ class BackupWriter:
         parts[3::4] = [row[1] for row in rows]
         chunk = b"".join(parts)  # type: ignore[arg-type]
         self._hash.update(chunk)  # the digest covers the entry lines exactly as written
-        self._f.write(chunk)
+        try:
+            self._f.write(chunk)
+        except OSError as exc:
+            self._failed(exc)
         self.total += n
 
     def _section_digest(self) -> str:
@@ -172,7 +200,27 @@ class BackupWriter:
         assert self._f is not None
         meta = self.metadata()
         head = _HEAD + orjson.dumps(meta) + b","
+        try:
+            self._finish(head)
+            os.link(self._tmp, self.path)
+        except FileExistsError:
+            self._tmp.unlink()
+            raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
+        except OSError as exc:
+            if exc.errno in _DISK_FULL or self._f is not None:
+                self._failed(exc)
+            # filesystems without hard links
+            if self.path.exists():
+                self._tmp.unlink()
+                raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink()
+        return meta
+
+    def _finish(self, head: bytes) -> None:
         f = self._f
+        assert f is not None
         f.write(_LAST + b"]}\n" if self.total else b"]}\n")
         if len(head) < HEADER_RESERVE:
             f.seek(0)
@@ -185,25 +233,27 @@ class BackupWriter:
         os.fsync(f.fileno())
         f.close()
         self._f = None
-        try:
-            os.link(self._tmp, self.path)
-        except FileExistsError:
-            self._tmp.unlink()
-            raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
-        except OSError:  # filesystems without hard links
-            if self.path.exists():
-                self._tmp.unlink()
-                raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
-            os.replace(self._tmp, self.path)
-        else:
-            self._tmp.unlink()
-        return meta
+
+    def _failed(self, exc: OSError) -> None:
+        """Remove the partial file; a full disk becomes a DiskFullError, anything else goes on as it was."""
+        self.abort()
+        if exc.errno not in _DISK_FULL:
+            raise exc
+        what = "no space left" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+        raise DiskFullError(
+            f"the disk is full: {what} in {self.path.parent} while writing {self.path.name}; nothing was written "
+            "(the partial file was removed); free some space or write to another folder"
+        ) from None
 
     def abort(self) -> None:
         if self._f is not None:
-            self._f.close()
-            self._f = None
+            f, self._f = self._f, None
+            try:
+                f.close()
+            except OSError:  # the buffer could not be flushed (a full disk): the file goes anyway
+                pass
         self._tmp.unlink(missing_ok=True)
+        self._tmp.with_suffix(".rewrite").unlink(missing_ok=True)
 
 
 def _rewrite_with_head(tmp: Path, head: bytes) -> None:
@@ -216,8 +266,44 @@ def _rewrite_with_head(tmp: Path, head: bytes) -> None:
     os.replace(other, tmp)
 
 
+def _remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove the writer's temp files in `folder` whose process is gone; return them.
+
+    A killed backup leaves `.NAME.PID.partial`. Only names of exactly that form are touched,
+    and only when no process with that PID exists: a running backup's file always stays.
+    """
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = _PARTIAL.fullmatch(name)
+        if match is None or _process_exists(int(match.group(2))):
+            continue
+        path = folder / name
+        try:
+            path.unlink()
+        except OSError:  # removed by another writer meanwhile, or not ours to remove
+            continue
+        removed.append(path)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a process id we write: leave the file alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process, or not a pid at all
+        return True
+    return True
+
+
 # --------------------------------------------------------------------------------------------
-# Reading and validation
+# Reading: common checks and messages
 
 
 @dataclass
@@ -232,7 +318,7 @@ class Summary:
 def _schema_validator() -> Any:
     import jsonschema
 
-    schema = json.loads((Path(__file__).parent / "schema" / "mvdb-backup.schema.json").read_text())
+    schema = json.loads(schema_path().read_text())
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
@@ -241,6 +327,8 @@ def schema_path() -> Path:
 
 
 def _check_metadata(meta: Any) -> None:
+    if isinstance(meta, dict):
+        _check_timestamp(meta)  # first: jsonschema checks the format only when an extra package is installed
     validator = _schema_validator()
     sub = {"$ref": "#/$defs/metadata", "$defs": validator.schema["$defs"]}
     err = next(iter(type(validator)(sub, format_checker=validator.format_checker).iter_errors(meta)), None)
@@ -254,6 +342,22 @@ def _check_metadata(meta: Any) -> None:
         raise InvalidBackupError(f"invalid backup file: {where}: {_short(err.message)}")
 
 
+def _check_timestamp(meta: dict[str, Any]) -> None:
+    """The schema's `date-time` format, which jsonschema only checks with an extra package."""
+    stamp = meta.get("timestamp")
+    if meta.get("version") != VERSION or not isinstance(stamp, str):
+        return
+    try:
+        parsed = datetime.fromisoformat(stamp[:-1] + "+00:00" if stamp[-1:] in ("Z", "z") else stamp)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None or stamp[10:11] not in ("T", "t"):
+        raise InvalidBackupError(
+            f"invalid backup file: metadata['timestamp']: {_short(repr(stamp), 60)} is not a date and time with a "
+            "time zone (ISO 8601, e.g. 2024-05-01T10:00:00.000Z)"
+        )
+
+
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -264,25 +368,27 @@ def _entry_error(index: int, key: Any, problem: str) -> InvalidBackupError:
     return InvalidBackupError(f"invalid backup file: {label}: {problem}")
 
 
-def _check_entry(index: int, entry: Any) -> tuple[str, Any]:
-    """The schema's entry rule, written out for speed (the schema itself is checked on metadata)."""
-    if not isinstance(entry, dict):
-        raise _entry_error(index, None, f"expected an object with key and value, got {_json_type(entry)}")
-    key = entry.get("key")
-    if "key" not in entry:
+def _check_entry(index: int, names: Collection[str], key: Any) -> str:
+    """The schema's entry rule, written out for speed: exactly a key and a value, the key a string."""
+    if "key" not in names:
         raise _entry_error(index, None, "the key is missing")
-    if "value" not in entry:
+    if "value" not in names:
         raise _entry_error(index, key, "the value is missing")
-    if len(entry) != 2:
-        extra = sorted(set(entry) - {"key", "value"})
+    extra = sorted(set(names) - {"key", "value"})
+    if extra:
         raise _entry_error(index, key, f"unexpected field(s) {', '.join(map(repr, extra))}")
     if not isinstance(key, str):
         raise _entry_error(index, None, f"the key must be a string, got {_json_type(key)}")
-    if not key:
-        raise _entry_error(index, key, "the key is empty")
-    if "\x00" in key:
-        raise _entry_error(index, key, "the key contains a NUL character")
-    return key, entry["value"]
+    return key
+
+
+def _check_keys(keys: list[str], first: int) -> None:
+    """Keys of consecutive entries (the first is entry `first`): not empty, no NUL."""
+    if "" in keys:
+        raise _entry_error(first + keys.index(""), "", "the key is empty")
+    if "\x00" in "".join(keys):
+        i = next(i for i, key in enumerate(keys) if "\x00" in key)
+        raise _entry_error(first + i, keys[i], "the key contains a NUL character")
 
 
 def _json_type(v: Any) -> str:
@@ -291,23 +397,55 @@ def _json_type(v: Any) -> str:
     )
 
 
-def _json_problem(exc: Exception, text: bytes | None = None) -> str:
+def _json_problem(exc: Exception) -> str:
     """What is wrong, phrased to follow "the file is", "the metadata line is" or "entry N:"."""
     msg = str(exc)
     if "recursion" in msg.lower() or "depth limit" in msg:
         return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
     if "not valid UTF-8" in msg:
-        where = ""
-        if text is not None:
-            try:
-                text.decode("utf-8")
-            except UnicodeDecodeError as err:
-                line = text.count(b"\n", 0, err.start) + 1
-                where = f" (byte 0x{text[err.start]:02x} on line {line})"
-        return f"not valid UTF-8 text{where}; save the file as UTF-8"
+        return "not valid UTF-8 text; save the file as UTF-8"
     if "unexpected end of data" in msg:
         return f"truncated ({_short(msg, 100)})"
     return f"not valid JSON ({_short(msg, 100)})"
+
+
+def _value_problem(raw: bytes) -> str | None:
+    """Why `raw` is not exactly one JSON value, or None when it is (numbers of any size)."""
+    try:
+        loads(raw)
+    except (ValueError, RecursionError) as exc:
+        return _json_problem(exc)
+    return None
+
+
+_NUL_PROBLEM = "a string in the value contains \\u0000, which PostgreSQL cannot store"
+
+
+def _check_nul(index: int, key: str, raw: bytes) -> None:
+    if b"u0000" in raw and _NUL_ESCAPE.search(raw):
+        raise _entry_error(index, key, _NUL_PROBLEM)
+
+
+def _check_number(index: int, key: str, problem: str | None) -> None:
+    if problem is not None:
+        raise _entry_error(index, key, f"{problem}; nothing was written")
+
+
+def _looks_text(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(sample) - 4  # a character cut at the sample's end is fine
+    return True
+
+
+def _file_id(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+# --------------------------------------------------------------------------------------------
+# The backup file
 
 
 class BackupFile:
@@ -323,27 +461,27 @@ class BackupFile:
         if self.size == 0:
             raise InvalidBackupError(f"invalid backup file: {self.path.name} is empty")
         self.metadata: dict[str, Any]
-        self._legacy: list[tuple[str, Any, int]] | None = None  # (key, value, position in the file)
         self._validated: tuple[int, int, int] | None = None  # file identity after a full, valid read
-        self._canonical = False  # every entry line in the writer's exact form (see _stream_trusted)
-        self._needs_compact = True
-        self._data_offset = 0
+        self._reread_ok = False  # that read cut every value from its line as is: a re-read may skip the checks
+        self._sorted: BinaryIO | None = None  # a 2.x file's checked entries in key order, after a full read
         with open(self.path, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
+            if first.startswith(_BOM):  # a UTF-8 byte order mark (Windows editors): not part of the JSON
+                first = first[len(_BOM) :]
             second = f.readline(len(_DATA_LINE) + 1)
             self._data_offset = f.tell()
         head = first.rstrip()
-        if head.startswith(_HEAD) and head.endswith(b",") and second == _DATA_LINE:
+        self._lines = head.startswith(_HEAD) and head.endswith(b",") and second.rstrip(b"\r\n") == _DATA_LINE[:-1]
+        if self._lines:
             try:
                 meta = orjson.loads(head[len(_HEAD) : -1])
             except orjson.JSONDecodeError as exc:
                 raise InvalidBackupError(f"invalid backup file: the metadata line is {_json_problem(exc)}") from None
             _check_metadata(meta)
             self.metadata = meta
-            self.streaming = True
-        else:
-            self.streaming = False
-            self._load_whole()
+            self._lines = self.version.startswith("3.")  # a 2.x file in this layout is still read as 2.x
+        if not self._lines:
+            self.metadata = _Legacy(self.path).metadata()
 
     @property
     def version(self) -> str:
@@ -352,55 +490,6 @@ class BackupFile:
     @property
     def is_legacy(self) -> bool:
         return not self.version.startswith("3.")
-
-    def _load_whole(self) -> None:
-        """Files not in our line layout (the app's 2.0.0, or a reformatted file): parse at once."""
-        data = self.path.read_bytes()
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        try:
-            doc = loads(data)
-        except ValueError as exc:
-            if not data.strip():
-                raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace") from None
-            sample = data[:4096]
-            if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                raise InvalidBackupError(
-                    f"invalid backup file: {self.path.name} is UTF-16 text; save it as UTF-8 and try again"
-                ) from None
-            if b"\x00" in sample or (not _looks_text(sample) and _CONTROL.search(sample)):
-                raise InvalidBackupError(
-                    f"invalid backup file: {self.path.name} is not a JSON text file (binary content)"
-                ) from None
-            raise InvalidBackupError(f"invalid backup file: the file is {_json_problem(exc, data)}") from None
-        if not isinstance(doc, dict):
-            raise InvalidBackupError(f"invalid backup file: expected a JSON object at the top, got {_json_type(doc)}")
-        if "metadata" not in doc:
-            raise InvalidBackupError("invalid backup file: no metadata (is this an MVDB backup?)")
-        if "kvStoreData" not in doc:
-            raise InvalidBackupError("invalid backup file: no kvStoreData list (is this an MVDB backup?)")
-        meta, data_list = doc["metadata"], doc["kvStoreData"]
-        if not isinstance(meta, dict):
-            raise InvalidBackupError(f"invalid backup file: metadata must be an object, got {_json_type(meta)}")
-        _check_metadata(meta)
-        if not isinstance(data_list, list):
-            raise InvalidBackupError(
-                f"invalid backup file: kvStoreData must be a list, got {_json_type(data_list)}"
-            )
-        if meta.get("version") == VERSION and meta.get("sha256"):
-            raise InvalidBackupError(
-                "invalid backup file: this 3.0.0 file was reformatted (one entry per line expected), so its "
-                "sha256 cannot be checked; restore the original file, or delete metadata.sha256 to accept it"
-            )
-        self.metadata = meta
-        entries: list[tuple[str, Any]] = []
-        for i, entry in enumerate(data_list, 1):
-            entries.append(_check_entry(i, entry))
-        order = sorted(range(len(entries)), key=lambda i: entries[i][0])
-        for a, b in zip(order, order[1:]):
-            if entries[a][0] == entries[b][0]:
-                raise _entry_error(max(a, b) + 1, entries[b][0], f"duplicate key (also at entry {min(a, b) + 1})")
-        self._legacy = [(entries[i][0], entries[i][1], i + 1) for i in order]
 
     def entries(self) -> Iterator[Row]:
         """Every entry as (key, compact JSON bytes) in key order; raises InvalidBackupError on any defect.
@@ -412,30 +501,42 @@ class BackupFile:
 
     def pages(self) -> Iterator[list[Row]]:
         """`entries()` in lists of consecutive rows (a batch of lines each): the fast way to read."""
-        counts = empty_counts()
-        if self._legacy is not None:
-            page: list[Row] = []
-            for key, value, i in self._legacy:
-                try:
-                    raw = dumps(value)
-                except (TypeError, ValueError) as exc:  # pragma: no cover - parsed JSON always dumps
-                    raise _entry_error(i, key, f"value cannot be encoded ({exc})") from None
-                _check_nul(i, key, raw)
-                page.append((key, raw))
-                if len(page) >= PAGE_ROWS:
-                    add_sorted_counts(counts, [k for k, _ in page])
-                    yield page
-                    page = []
-            if page:
-                add_sorted_counts(counts, [k for k, _ in page])
-                yield page
-            total = len(self._legacy)
-        elif self._canonical and self._validated == _file_id(self.path):
-            yield from self._pages_trusted()
+        if not self._lines:
+            yield from self._legacy_pages()
             return
-        else:
-            total = yield from _PageReader(self, counts).pages()
-        self._check_totals(total, counts)
+        digest = hashlib.sha256()
+        if self._reread_ok and self._validated == _file_id(self.path):
+            for batch in _tokenize(self.path, self._data_offset, digest):
+                yield list(zip(batch.keys, batch.values))
+            self._check_digest(digest)
+            return
+        validator = _Validator()
+        for batch in _tokenize(self.path, self._data_offset, digest):
+            yield validator.rows(batch)
+        self._check_digest(digest)
+        self._check_totals(validator.total, validator.counts)
+        self._validated = _file_id(self.path)
+        self._reread_ok = validator.as_cut
+
+    def _legacy_pages(self) -> Iterator[list[Row]]:
+        """A 2.x file: parsed and sorted once; later reads by this object come from the sorted copy."""
+        if self._sorted is not None and self._validated == _file_id(self.path):
+            yield from _read_records(self._sorted)
+            return
+        self._sorted = None
+        copy = tempfile.TemporaryFile()
+        try:
+            total = 0
+            for page in _Legacy(self.path).pages():
+                _write_records(copy, page)
+                total += len(page)
+                yield page
+            self._check_totals(total, empty_counts())
+        except BaseException:  # a defect, or the reader stopped early: no copy to trust
+            copy.close()
+            raise
+        copy.flush()
+        self._sorted = copy
         self._validated = _file_id(self.path)
 
     def _check_digest(self, digest: Any) -> None:
@@ -445,39 +546,6 @@ class BackupFile:
                 "invalid backup file: sha256 digest mismatch: the entries were changed after the backup was "
                 f"written (expected {expected[:12]}…, found {digest.hexdigest()[:12]}…)"
             )
-
-    def _pages_trusted(self) -> Iterator[list[Row]]:
-        """Re-read a file this object already validated: cut lines apart, parse nothing.
-
-        Every line is in the writer's exact form `{"key":K,"value":V}`, and `,"value":` cannot
-        occur inside the encoded key (its quotes are escaped). The digest is still checked.
-        """
-        digest = hashlib.sha256()
-        needs_compact = self._needs_compact
-        with open(self.path, "rb") as f:
-            f.seek(self._data_offset)
-            while lines := f.readlines(READ_BYTES):
-                while lines and (not lines[-1].strip() or lines[-1].rstrip(b"\r\n") == b"]}"):
-                    lines.pop()  # the end of the list (entry lines are never blank)
-                if not lines:
-                    continue
-                digest.update(b"".join(lines))
-                if not all(map(bytes.endswith, lines, repeat(_ENTRY_LINE_END))):  # the last entry, CR LF
-                    lines = [_strip_entry_end(line) + _ENTRY_LINE_END[1:] for line in lines]
-                quotes = list(map(bytes.find, lines, repeat(b'"'), repeat(len(_FIRST))))
-                raw_keys = list(map(bytes.__getitem__, lines, map(slice, repeat(len(_FIRST)), quotes)))
-                starts = map(operator.add, quotes, repeat(len(_AFTER_KEY)))
-                if b"\\" not in b"".join(raw_keys):
-                    keys = list(map(bytes.decode, raw_keys))
-                else:  # escaped keys: the key's JSON ends where `,"value":` starts
-                    ends = list(map(bytes.find, lines, repeat(b',"value":')))
-                    keys = list(map(orjson.loads, map(bytes.__getitem__, lines, map(slice, repeat(7), ends))))
-                    starts = map(operator.add, ends, repeat(len(b',"value":')))
-                values = list(map(bytes.__getitem__, lines, map(slice, starts, repeat(-len(_ENTRY_LINE_END)))))
-                if needs_compact:
-                    values = list(map(compact, values))
-                yield list(zip(keys, values))
-        self._check_digest(digest)
 
     def _check_totals(self, total: int, counts: dict[str, int]) -> None:
         meta = self.metadata
@@ -506,160 +574,129 @@ class BackupFile:
         return summary
 
 
+# --------------------------------------------------------------------------------------------
+# Our line layout: one tokenizer, one validator
+
 PAGE_ROWS = 1000
-READ_BYTES = 1 << 17  # lines per batch: about 128 KB (larger batches fall out of the CPU caches)
-_ENTRY_END = b",\n"
-_ENTRY_LINE_END = b"},\n"
+READ_BYTES = 1 << 17  # a batch: about 128 KB of lines (larger batches fall out of the CPU caches)
+BIG_VALUE = 1 << 20  # values this long are checked without building their object tree
+_PARSE_CHUNK = 4 << 20  # the streaming parser re-reads a token cut by a chunk's end: big chunks keep that cheap
+_PIECE = 1 << 20  # a long string is checked or encoded a piece at a time
+_LONG_DIGITS = 16384  # a number can only have more than 16383 digits after its point in a value this long
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+# A minus right after a digit and an e or E: a negative exponent (a literal first keeps the search fast).
+_NEGATIVE_EXPONENT = re.compile(rb"-(?<=[0-9][eE]-)")
 
 
-def _strip_entry_end(line: bytes) -> bytes:
-    """An entry line without its comma and line end."""
-    line = line.rstrip(b"\r\n")
-    return line[:-1] if line[-1:] == b"," else line
+class _Batch(NamedTuple):
+    """Consecutive entries: entry `first + i` has key `keys[i]` and value `values[i]`, on line `first + i + 2`."""
+
+    keys: list[str]
+    values: list[bytes]
+    first: int
+    lines: list[bytes] | None
+    """The lines, when the values were cut from them without parsing (to re-read an odd one)."""
+    text: bytes
+    """Bytes that hold every value of the batch (for quick scans)."""
 
 
-class _PageReader:
-    """One validating pass over a file in our line layout, a batch of lines at a time.
+def _tokenize(path: Path, offset: int, digest: Any) -> Iterator[_Batch]:
+    """Cut the entry section of a file in our layout into keys and raw value text, checking the layout.
 
-    A batch of plain entry lines is checked with C-level operations (`_fast`): the writer's
-    exact form, keys cut out of the lines, each value parsed on its own, order, NUL. Anything
-    unusual in a batch (the end of the list, escaped keys, whitespace, a defect) goes through
-    `_slow`, line by line, which finds and names the exact entry at fault.
+    One entry per line, a comma after each but the last, then `]}` and nothing but blank lines.
+    Lines in the writer's exact form `{"key":"K","value":V},` with a plain K are cut apart
+    without parsing, a batch at a time; any other line is parsed on its own. The digest is
+    fed the entry lines exactly as stored. The values are not checked here (see _Validator).
     """
-
-    def __init__(self, backup: BackupFile, counts: dict[str, int]) -> None:
-        self.backup = backup
-        self.counts = counts
-        self.digest = hashlib.sha256()
-        self.index = 0
-        self.last: str | None = None
-        self.closed = False
-        self.canonical = True
-        self.needs_compact = False
-        self.categorize = categorizer()
-
-    def pages(self) -> Iterator[list[Row]]:
-        with open(self.backup.path, "rb") as f:
-            f.seek(self.backup._data_offset)
-            while lines := f.readlines(READ_BYTES):
-                plain = list(map(bytes.endswith, lines, repeat(_ENTRY_END)))
-                cut = len(lines) if all(plain) else plain.index(False)
-                page = self._fast(lines[:cut]) if cut and not self.closed else None
-                if page is None:
-                    page, cut = [], 0
-                page += self._slow(lines[cut:], f)
-                if page:
-                    yield page
-        if not self.closed:
-            where = f"after entry {self.index}" if self.index else "before the first entry"
-            raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
-        self.backup._check_digest(self.digest)
-        self.backup._canonical = self.canonical
-        self.backup._needs_compact = self.needs_compact
-        return self.index
-
-    def _fast(self, lines: list[bytes]) -> list[Row] | None:
-        """Entry lines `{"key":"K","value":V},` in the writer's exact form, or None to go line by line.
-
-        Only the values are parsed, each on its own: a line of that form whose V parses as one
-        JSON document is a valid entry with exactly that key and value. Changes no state unless
-        the whole batch passes.
-        """
-        block = b"".join(lines)
-        if b"\t" in block or b"\r" in block or b"u0000" in block:
-            return None
-        # The key ends at the first quote after `{"key":"`; an escaped one fails the next check.
-        quotes = list(map(bytes.find, lines, repeat(b'"'), repeat(len(_FIRST))))
-        if (
-            not all(map(bytes.startswith, lines, repeat(_FIRST)))
-            or not all(map(bytes.startswith, lines, repeat(_AFTER_KEY), quotes))
-            or not all(map(bytes.endswith, lines, repeat(_ENTRY_LINE_END)))
-        ):
-            return None
-        raw_keys = list(map(bytes.__getitem__, lines, map(slice, repeat(len(_FIRST)), quotes)))
-        if b"" in raw_keys or _RAW_KEY_ESCAPES.search(b"".join(raw_keys)) is not None:
-            return None  # empty keys, escapes and control characters: the slow path says what it is
-        starts = map(operator.add, quotes, repeat(len(_AFTER_KEY)))
-        values = list(map(bytes.__getitem__, lines, map(slice, starts, repeat(-len(_ENTRY_LINE_END)))))
-        try:
-            keys = list(map(bytes.decode, raw_keys))
-            deque(map(orjson.loads, values), maxlen=0)  # each must be exactly one JSON value
-        except (UnicodeDecodeError, orjson.JSONDecodeError):
-            return None
-        last = self.last
-        if (last is not None and keys[0] <= last) or not all(map(operator.lt, keys, islice(keys, 1, None))):
-            return None
-        self.digest.update(block)
-        self.index += len(lines)
-        self.last = keys[-1]
-        add_sorted_counts(self.counts, keys)
-        return list(zip(keys, values))
-
-    def _slow(self, lines: list[bytes], f: BinaryIO) -> list[Row]:
-        page: list[Row] = []
-        for i, line in enumerate(lines):
-            if self.closed:
-                if line.strip():
+    index = 0  # entries so far
+    comma = False  # the last entry line ended with a comma
+    closed = False  # the `]}` line was seen
+    with open(path, "rb") as f:
+        f.seek(offset)
+        for lines, text in _line_batches(f):
+            if closed:
+                if text.strip():
                     raise InvalidBackupError(
-                        "invalid backup file: unexpected content after the end of kvStoreData "
-                        f"(after entry {self.index})"
+                        f"invalid backup file: unexpected content after the end of kvStoreData (after entry {index})"
                     )
                 continue
-            body = line.rstrip(b"\r\n")
-            if body == b"]}":
-                self.closed = True
-                continue
-            self.index += 1
-            if body.endswith(b","):
-                body = body[:-1]
-            else:
-                following = lines[i + 1] if i + 1 < len(lines) else _peek_line(f)
-                if not line.endswith(b"\n") or following.rstrip(b"\r\n") != b"]}":
-                    raise InvalidBackupError(
-                        f"invalid backup file: the file is truncated or damaged at entry {self.index} "
-                        "(expected a comma or the end of the list)"
-                    )
-            self.digest.update(line)
-            page.append(self._entry(body))
-        return page
+            if lines[-1].endswith(b",\n") and b"\r" not in text and b"\t" not in text:
+                cut = _cut(lines, text)
+                if cut is not None:
+                    digest.update(text)
+                    yield _Batch(cut[0], cut[1], index + 1, lines, text)
+                    index += len(lines)
+                    comma = True
+                    continue
+            keys: list[str] = []
+            values: list[bytes] = []
+            first = index + 1
+            for i, line in enumerate(lines):
+                body = line.rstrip(b"\r\n")
+                if closed:
+                    if body.strip():
+                        raise InvalidBackupError(
+                            "invalid backup file: unexpected content after the end of kvStoreData "
+                            f"(after entry {index})"
+                        )
+                    continue
+                if body == b"]}":
+                    if comma:
+                        raise _entry_error(index, None, "a comma follows the last entry, which is not JSON")
+                    closed = True
+                    continue
+                index += 1
+                comma = body.endswith(b",")
+                if comma:
+                    body = body[:-1]
+                else:  # the last entry: its line ends and the end of the list follows
+                    following = lines[i + 1] if i + 1 < len(lines) else _peek_line(f)
+                    if not line.endswith(b"\n") or following.rstrip(b"\r\n") != b"]}":
+                        raise InvalidBackupError(
+                            f"invalid backup file: the file is truncated or damaged at entry {index} "
+                            "(expected a comma or the end of the list)"
+                        )
+                digest.update(line)
+                key, value = _parse_line(body, index)
+                keys.append(key)
+                values.append(value)
+            if keys:
+                yield _Batch(keys, values, first, None, b"".join(values))
+    if not closed:
+        where = f"after entry {index}" if index else "before the first entry"
+        raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")
 
-    def _entry(self, body: bytes) -> Row:
-        index = self.index
-        try:
-            entry = loads(body)
-        except ValueError as exc:
-            raise _entry_error(index, None, _json_problem(exc)) from None
-        key, value = _check_entry(index, entry)
-        last = self.last
-        if last is not None and key <= last:
-            if key == last:
-                raise _entry_error(index, key, f"duplicate key (also at entry {index - 1})")
-            raise _entry_error(index, key, "entries are not sorted by key (the file was edited)")
-        self.last = key
-        prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
-        raw = body[len(prefix) : -1]
-        if body.startswith(prefix) and body.endswith(b"}") and _is_one_value(raw):
-            if b"\t" in raw or b"\r" in raw:  # JSON whitespace a COPY stream must not see
-                raw = compact(raw)
-                self.needs_compact = True
-        else:
-            raw = dumps(value)
-            self.canonical = False
-        _check_nul(index, key, raw)
-        self.counts[self.categorize(key)] += 1
-        return key, raw
+
+def _line_batches(f: BinaryIO) -> Iterator[tuple[list[bytes], bytes]]:
+    """Whole lines (with their newlines), about READ_BYTES at a time, and the bytes they came from.
+
+    A line longer than that comes alone, read at its exact length so that it is in memory
+    once (reading it line by line would hold it twice while joining its parts).
+    """
+    while data := f.read(READ_BYTES):
+        end = data.rfind(b"\n") + 1
+        if not end and len(data) == READ_BYTES:  # one long line
+            start = f.tell() - len(data)
+            length = len(data) + _bytes_to_newline(f)
+            f.seek(start)
+            line = f.read(length)
+            yield [line], line
+            continue
+        if 0 < end < len(data):  # the last line goes with the next batch
+            f.seek(end - len(data), os.SEEK_CUR)
+            data = data[:end]
+        yield io.BytesIO(data).readlines(), data
 
 
-def _is_one_value(text: bytes) -> bool:
-    """`text` is exactly one JSON value (the text after `"value":` can hold more members)."""
-    try:
-        orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:
-            json.loads(text, parse_float=Decimal)  # numbers beyond a double's range
-        except ValueError:
-            return False
-    return True
+def _bytes_to_newline(f: BinaryIO) -> int:
+    """Bytes from the current position up to and including the next newline (or to the end)."""
+    n = 0
+    while chunk := f.read(1 << 20):
+        at = chunk.find(b"\n")
+        if at >= 0:
+            return n + at + 1
+        n += len(chunk)
+    return n
 
 
 def _peek_line(f: BinaryIO) -> bytes:
@@ -669,19 +706,624 @@ def _peek_line(f: BinaryIO) -> bytes:
     return line
 
 
-def _file_id(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
-    return st.st_ino, st.st_size, st.st_mtime_ns
+def _cut(lines: list[bytes], text: bytes) -> tuple[list[str], list[bytes]] | None:
+    """Keys and values of lines `{"key":"K","value":V},` with no quote, escape or control character in K.
 
-
-def _check_nul(index: int, key: str, raw: bytes) -> None:
-    if b"u0000" in raw and _NUL_ESCAPE.search(raw):
-        raise _entry_error(index, key, "a string in the value contains \\u0000, which PostgreSQL cannot store")
-
-
-def _looks_text(sample: bytes) -> bool:
+    None when a line is not of that form. Such a K is the key itself; V is taken as is (the
+    validator checks that it is one JSON value). `text` is the lines joined. (Checks are made
+    on the whole batch where they can be: a method call per line costs more than the cut.)
+    """
+    n = len(lines)
+    # Lines start with `{"key":"` and end with `},`: values hold no newline, so each line
+    # boundary is one `},\n{"key":"`.
+    if not (text.startswith(_FIRST) and text.endswith(_ENTRY_END) and text.count(_BOUNDARY) == n - 1):
+        return None
+    quotes = [line.find(b'"', 8) for line in lines]
+    if [line[q : q + 10] for line, q in zip(lines, quotes)].count(_AFTER_KEY) != n:
+        return None
     try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return exc.start > len(sample) - 4  # a character cut at the sample's end is fine
-    return True
+        keys = [line[8:q].decode() for line, q in zip(lines, quotes)]
+    except UnicodeDecodeError:
+        return None
+    joined = "".join(keys)
+    if "\\" in joined or not joined.isprintable():
+        return None
+    return keys, [line[q + 10 : -3] for line, q in zip(lines, quotes)]
+
+
+def _parse_line(body: bytes, index: int) -> Row:
+    """An entry line (without its comma and line end) not in the writer's exact form, parsed on its own.
+
+    The value keeps its text when the line is `{"key":K,"value":V}` around it (trimmed, and
+    without tabs and CRs: outside strings they are only whitespace, and a COPY stream must not
+    see them); otherwise (members swapped, a member repeated) it is the parsed value encoded.
+    """
+    try:
+        entry = loads(body)
+    except ValueError as exc:
+        raise _entry_error(index, None, _json_problem(exc)) from None
+    if not isinstance(entry, dict):
+        raise _entry_error(index, None, f"expected an object with key and value, got {_json_type(entry)}")
+    key = _check_entry(index, entry.keys(), entry.get("key"))
+    prefix = b'{"key":' + orjson.dumps(key) + b',"value":'
+    raw = body[len(prefix) : -1].strip()
+    if body.startswith(prefix) and body.endswith(b"}") and _value_problem(raw) is None:
+        return key, compact(raw)
+    try:
+        return key, dumps(entry["value"])
+    except (TypeError, ValueError, RecursionError):
+        raise _entry_error(index, key, f"too deeply nested (a value is {MAX_DEPTH_HINT})") from None
+
+
+class _Validator:
+    """The checks every entry of a file in our layout passes, a batch at a time, in file order."""
+
+    def __init__(self) -> None:
+        self.counts = empty_counts()
+        self.total = 0
+        self.last: str | None = None
+        self.as_cut = True  # every value was its line's text as cut: a re-read may cut again unchecked
+
+    def rows(self, batch: _Batch) -> list[Row]:
+        keys, values, first = batch.keys, batch.values, batch.first
+        exact = self._check_json(batch)
+        _check_keys(keys, first)
+        last = self.last
+        if (last is not None and keys[0] <= last) or not all([a < b for a, b in zip(keys, islice(keys, 1, None))]):
+            self._check_order(keys, first)
+        self.last = keys[-1]
+        text = batch.text
+        if b"\\" in text and b"u0000" in text:
+            for i, value in enumerate(values):
+                _check_nul(first + i, keys[i], value)
+        # Numbers PostgreSQL cannot store. Values of BIG_VALUE bytes or more had theirs checked with
+        # their structure; the others are measured exactly when they may hold one: a number orjson
+        # could not read as a double (`exact`), a negative exponent (not in a batch of strings,
+        # which hold no number), or more than 16383 digits in a row.
+        suspects = exact
+        strings = [value[:1] for value in values].count(b'"') == len(values)  # JSON strings (master data)
+        if not strings and _NEGATIVE_EXPONENT.search(text):
+            suspects += [i for i, v in enumerate(values) if len(v) < BIG_VALUE and _NEGATIVE_EXPONENT.search(v)]
+        if max(map(len, values)) >= _LONG_DIGITS:
+            suspects += [i for i, v in enumerate(values) if _LONG_DIGITS <= len(v) < BIG_VALUE and _has_digit_run(v)]
+        for i in sorted(set(suspects)):
+            _check_number(first + i, keys[i], postgres_number_problem(values[i]))
+        add_sorted_counts(self.counts, keys)
+        self.total += len(keys)
+        return list(zip(keys, values))
+
+    def _check_json(self, batch: _Batch) -> list[int]:
+        """Each value is exactly one JSON value; returns those only an exact parser could read."""
+        values = batch.values
+        if len(batch.text) < BIG_VALUE or max(map(len, values)) < BIG_VALUE:
+            try:
+                for value in values:
+                    orjson.loads(value)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                return []
+        exact = []
+        for i, value in enumerate(values):
+            index = batch.first + i
+            if len(value) >= BIG_VALUE:
+                problem = _big_value_problem(value)
+            else:
+                try:
+                    orjson.loads(value)
+                    continue
+                except orjson.JSONDecodeError:
+                    problem = _value_problem(value)
+                    if problem is None:
+                        exact.append(i)
+                        continue
+            if problem is None:
+                continue
+            if batch.lines is None:
+                raise _entry_error(index, batch.keys[i], problem)
+            # Cut from a line without parsing: the line itself says what it holds (`"value":1,"value":2`).
+            batch.keys[i], values[i] = _parse_line(batch.lines[i][:-2], index)
+            self.as_cut = False
+            exact.append(i)  # its numbers are measured exactly: cheap, and such lines are rare
+        return exact
+
+    def _check_order(self, keys: list[str], first: int) -> None:
+        last = self.last
+        for i, key in enumerate(keys):
+            if last is not None and key <= last:
+                if key == last:
+                    raise _entry_error(first + i, key, f"duplicate key (also at entry {first + i - 1})")
+                raise _entry_error(first + i, key, "entries are not sorted by key (the file was edited)")
+            last = key
+
+
+def _has_digit_run(value: bytes) -> bool:
+    return b"0" * _LONG_DIGITS in value.translate(_DIGITS)
+
+
+def _big_value_problem(value: bytes) -> str | None:
+    """Why a value of a megabyte or more is not one JSON value PostgreSQL can store, or None.
+
+    Checked without building its object tree (which can take many times its size): a string
+    a piece at a time, anything else as a stream of parser events.
+    """
+    if value.startswith(b'"'):
+        return _string_problem(value)
+    surrogate = lone_surrogate(value)
+    if surrogate is not None:
+        return f"not valid JSON (lone surrogate {surrogate.decode()} in a string)"
+    depth = items = 0  # inside the brackets _Source adds: the value must be their only item
+    try:
+        for event, item in ijson.basic_parse(_Source(io.BytesIO(value)), use_float=False, buf_size=_PARSE_CHUNK):
+            if event == "start_map" or event == "start_array":
+                depth += 1
+                items += depth == 2
+                if depth > MAX_DEPTH + 1:
+                    return f"too deeply nested (a value is {MAX_DEPTH_HINT})"
+            elif event == "end_map" or event == "end_array":
+                depth -= 1
+            else:
+                items += depth == 1
+                if event == "number" and isinstance(item, Decimal):
+                    number = postgres_number_range(str(item).encode())
+                    if number is not None:
+                        return f"{number}; nothing was written"
+    except (ijson.JSONError, ValueError, SystemError) as exc:
+        message = _parser_message(exc)
+        if "integer string conversion" in message:  # an integer of over 4,300 digits: read it exactly
+            return _value_problem(value) or postgres_number_problem(value)
+        return f"not valid JSON ({message})"
+    return None if items == 1 else "not valid JSON (not exactly one value)"
+
+
+_VALID_ESCAPE = re.compile(rb'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})')
+_CONTROL_BYTES = bytes(range(32))
+
+
+def _string_problem(value: bytes) -> str | None:
+    """Why `value` is not exactly one JSON string, checked a piece at a time (no str of it is built).
+
+    The rules orjson and PostgreSQL apply: UTF-8, no raw control character, every backslash
+    a valid escape, no quote but the two around it, no lone surrogate. Pieces end where no
+    escape (or escaped surrogate pair) is cut in two.
+    """
+    end = len(value) - 1
+    if end < 1 or value[end] != 0x22:
+        return "not valid JSON (unterminated string)"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    start = 1
+    while start < end:
+        stop = min(start + _PIECE, end)
+        piece = value[start:stop]
+        while stop < end and not (cut := _escape_boundary(piece)):  # a piece of backslashes: take more
+            stop = min(stop + _PIECE, end)
+            piece = value[start:stop]
+        if stop < end:
+            piece = piece[:cut]
+            stop = start + cut
+        try:
+            decoder.decode(piece)
+        except UnicodeDecodeError as exc:
+            return f"not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} in a string); save the file as UTF-8"
+        if len(piece.translate(None, _CONTROL_BYTES)) != len(piece):
+            return "not valid JSON (a control character in a string)"
+        rest = _VALID_ESCAPE.sub(b"", piece)
+        if b"\\" in rest or b'"' in rest:  # a bad escape, the string's end (the text after it is not JSON)
+            return "not valid JSON (a string with an invalid escape or more than one string)"
+        surrogate = lone_surrogate(piece)
+        if surrogate is not None:
+            return f"not valid JSON (lone surrogate {surrogate.decode()} in a string)"
+        start = stop
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "not valid UTF-8 text (a character cut at the end of a string); save the file as UTF-8"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# 2.0.0 files (any file not in our layout): a stream of JSON events
+
+_EVENT_TYPES = {
+    "start_map": "an object", "start_array": "an array", "string": "a string", "number": "a number",
+    "boolean": "a boolean", "null": "null",
+}
+_PLACEHOLDER: dict[str, Any] = {"start_map": {}, "start_array": [], "number": 0, "boolean": False, "null": None}
+_OPEN = ("start_map", "start_array")
+_CLOSE = ("end_map", "end_array")
+LEGACY_RUN_ROWS = 50_000  # entries sorted in memory at a time (keys and references: about 10 MB)
+_REF = struct.Struct("<QQQ")  # entry number, offset and length of its value in the spill file
+_FLUSH_PARTS = 1 << 14
+
+
+class _Legacy:
+    """A file not in our line layout (the app's 2.0.0 files, usually pretty-printed, in any order).
+
+    Read as a stream of JSON events (ijson's C parser): each entry is checked as it comes and
+    its value encoded compactly into a temporary file; the keys are then sorted with bounded
+    memory and the values read back in key order. Memory depends on the largest value only.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _events(self, f: BinaryIO) -> Iterator[tuple[str, Any]]:
+        """The document's parser events, then `end_array` (the end of the wrapping `[`), then nothing."""
+        if f.read(len(_BOM)) != _BOM:  # a UTF-8 byte order mark is not part of the JSON
+            f.seek(0)
+        source = _Source(f)
+        try:
+            events = ijson.basic_parse(source, use_float=False, buf_size=_PARSE_CHUNK)
+            next(events)  # the wrapping `[`
+            yield from events
+        except (ijson.JSONError, ValueError, SystemError) as exc:
+            raise self._problem(exc, source.state == "end") from None
+
+    def metadata(self) -> dict[str, Any]:
+        """The checked metadata, read up to the start of kvStoreData (or further if it comes first)."""
+        with open(self.path, "rb") as f:
+            events = self._events(f)
+            event, value = next(events)
+            if event == "end_array":  # no document inside the brackets
+                raise InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace")
+            if event != "start_map":
+                _skip(events, event)
+                _end(events)  # a syntax error further on says more than the type
+                raise InvalidBackupError(
+                    f"invalid backup file: expected a JSON object at the top, got {_EVENT_TYPES[event]}"
+                )
+            meta: Any = None
+            data: str | None = None  # the first event of kvStoreData's value
+            for event, name in events:
+                if event == "end_map":
+                    _end(events)
+                    break
+                event, value = next(events)
+                if name == "metadata" and meta is None:
+                    meta = _build(events, event, value)
+                    continue
+                if name == "kvStoreData" and data is None:
+                    data = event
+                    if meta is not None and event == "start_array":
+                        break  # the entries are read by pages()
+                _skip(events, event)
+        if meta is None:
+            raise InvalidBackupError("invalid backup file: no metadata (is this an MVDB backup?)")
+        if data is None:
+            raise InvalidBackupError("invalid backup file: no kvStoreData list (is this an MVDB backup?)")
+        if not isinstance(meta, dict):
+            raise InvalidBackupError(f"invalid backup file: metadata must be an object, got {_json_type(meta)}")
+        _check_metadata(meta)
+        if data != "start_array":
+            raise InvalidBackupError(f"invalid backup file: kvStoreData must be a list, got {_EVENT_TYPES[data]}")
+        if meta.get("version") == VERSION and meta.get("sha256"):
+            raise InvalidBackupError(
+                "invalid backup file: this 3.0.0 file was reformatted (one entry per line expected), so its "
+                "sha256 cannot be checked; restore the original file, or delete metadata.sha256 to accept it"
+            )
+        return meta
+
+    def pages(self) -> Iterator[list[Row]]:
+        """Every entry in key order, checked; returns how many there were."""
+        total = 0
+        previous: tuple[str, int] | None = None
+        with tempfile.TemporaryFile() as spill:
+            for page in row_pages(external_sort(self._entries(spill), LEGACY_RUN_ROWS), PAGE_ROWS):
+                rows = []
+                for key, ref in page:
+                    index, offset, length = _REF.unpack(ref)
+                    if previous is not None and previous[0] == key:
+                        raise _entry_error(index, key, f"duplicate key (also at entry {previous[1]})")
+                    previous = key, index
+                    spill.seek(offset)
+                    rows.append((key, spill.read(length)))
+                total += len(rows)
+                yield rows
+        return total
+
+    def _entries(self, spill: BinaryIO) -> Iterator[Row]:
+        """(key, reference to the value in `spill`) of every entry, in file order."""
+        seen: set[str] = set()
+        with open(self.path, "rb") as f:
+            events = self._events(f)
+            next(events)  # the top-level object, as metadata() found
+            for event, name in events:
+                if event == "end_map":
+                    break
+                event, value = next(events)
+                if name in seen and name in ("metadata", "kvStoreData"):
+                    raise InvalidBackupError(f"invalid backup file: the file has two {name} members")
+                seen.add(name)
+                if name == "kvStoreData":
+                    yield from self._items(events, spill)
+                else:
+                    _skip(events, event)
+            _end(events)
+        spill.flush()
+
+    def _items(self, events: Iterator[tuple[str, Any]], spill: BinaryIO) -> Iterator[Row]:
+        index = 0
+        for event, value in events:
+            if event == "end_array":
+                return
+            index += 1
+            if event != "start_map":
+                raise _entry_error(index, None, f"expected an object with key and value, got {_EVENT_TYPES[event]}")
+            names = []
+            key: Any = None
+            where = (0, 0)
+            problem = None
+            for event, name in events:
+                if event == "end_map":
+                    break
+                event, value = next(events)
+                names.append(name)
+                if name == "value":
+                    start = spill.tell()
+                    problem = _encode(events, event, value, spill.write)
+                    where = (start, spill.tell() - start)
+                elif name == "key":
+                    key = value if event == "string" else _PLACEHOLDER[event]
+                    _skip(events, event)
+                else:
+                    _skip(events, event)
+            key = _check_entry(index, names, key)
+            _check_keys([key], index)
+            if problem is _TOO_DEEP:
+                raise InvalidBackupError(
+                    f"invalid backup file: the file is too deeply nested (a value is {MAX_DEPTH_HINT}) "
+                    f"in entry {index} (key {_short(repr(key), 80)})"
+                )
+            if problem is not None:
+                raise _entry_error(index, key, problem)
+            yield key, _REF.pack(index, *where)
+
+    def _problem(self, exc: Exception, at_end: bool) -> InvalidBackupError:
+        """The parser's error as one line that says what is wrong with the file."""
+        message = _parser_message(exc).replace("near '[", "near '")
+        with open(self.path, "rb") as f:
+            sample = f.read(4096)
+        sample = sample.removeprefix(_BOM)
+        if not sample.strip():
+            return InvalidBackupError(f"invalid backup file: {self.path.name} holds only whitespace")
+        if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return InvalidBackupError(
+                f"invalid backup file: {self.path.name} is UTF-16 text; save it as UTF-8 and try again"
+            )
+        if b"\x00" in sample or (not _looks_text(sample) and _CONTROL.search(sample)):
+            return InvalidBackupError(
+                f"invalid backup file: {self.path.name} is not a JSON text file (binary content)"
+            )
+        if "UTF8" in message or "utf-8" in message or isinstance(exc, UnicodeDecodeError):
+            return InvalidBackupError(
+                f"invalid backup file: the file is not valid UTF-8 text{_first_bad_byte(self.path)}; "
+                "save the file as UTF-8"
+            )
+        if "premature EOF" in message or (at_end and "trailing garbage" not in message):
+            return InvalidBackupError("invalid backup file: the file is truncated (unexpected end of data)")
+        if "integer string conversion" in message:
+            return InvalidBackupError(
+                "invalid backup file: the file holds an integer with more than 4,300 digits, which this tool cannot "
+                "read in a 2.0.0 file"
+            )
+        message = message.replace("trailing garbage", "unexpected content after document")
+        return InvalidBackupError(f"invalid backup file: the file is not valid JSON ({_short(message, 100)})")
+
+
+_TOO_DEEP = "too deep"
+
+
+_RECORD = struct.Struct("<II")  # key and value lengths, then the key (UTF-8) and the value
+
+
+def _write_records(f: BinaryIO, rows: list[Row]) -> None:
+    parts: list[bytes] = []
+    for key, value in rows:
+        encoded = key.encode()
+        parts += (_RECORD.pack(len(encoded), len(value)), encoded, value)
+    f.write(b"".join(parts))
+
+
+def _read_records(f: BinaryIO) -> Iterator[list[Row]]:
+    f.seek(0)
+    read, size, unpack = f.read, _RECORD.size, _RECORD.unpack
+    page: list[Row] = []
+    while head := read(size):
+        key_length, value_length = unpack(head)
+        page.append((read(key_length).decode(), read(value_length)))
+        if len(page) >= PAGE_ROWS:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _parser_message(exc: Exception) -> str:
+    """ijson's (yajl's) message on one line: the error and the text around it."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(exc, SystemError) and cause is not None:
+        return str(cause)
+    detail = exc.args[0] if exc.args else exc
+    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+    first, _, rest = text.partition("\n")
+    first = first.removeprefix("lexical error: ").removeprefix("parse error: ").rstrip(".")
+    near = rest.partition("\n")[0].strip()
+    return f"{first} near {near[:30]!r}" if near else first
+
+
+def _first_bad_byte(path: Path) -> str:
+    """` (byte 0xNN on line N)` for the first byte that is not UTF-8, or ""."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as err:
+                text = err.object  # the chunk, after the start of a character the last one cut
+                line += text.count(b"\n", 0, err.start)
+                return f" (byte 0x{text[err.start]:02x} on line {line})"
+            line += chunk.count(b"\n")
+    return ""
+
+
+class _Source:
+    """What the streaming parser reads: the text inside `[` and `]`, with lone surrogate escapes refused.
+
+    The brackets make the parser refuse anything after the document: on its own it lets an
+    unterminated string after a complete value pass (`{}"x` reads as `{}`). A value must then
+    be the array's only item. The `]` comes in a read of its own, so an error there means the
+    text ended too early. The C parser also turns `\\ud800` without its low half into `?`
+    without a word, so the text is checked here too, trailing the parser by the few bytes of
+    an escape (or escaped pair) that the end of the text read so far might cut in two.
+    """
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self._start = f.tell()
+        self._unchecked = b""
+        self._checked = self._start  # file offset of the unchecked text
+        self.state = "start"  # then "text", then "end" once the closing bracket was read
+
+    def read(self, size: int) -> bytes:
+        if not size:  # ijson asks for nothing first, to see whether it reads bytes or str
+            return b""
+        if self.state != "text":
+            if self.state == "end":
+                return b""
+            self.state = "text"
+            return b"["
+        data = self._f.read(size)
+        text = self._unchecked + data
+        cut = _escape_boundary(text) if data else len(text)
+        if b"\\ud" in text or b"\\uD" in text:
+            surrogate = lone_surrogate(text[:cut])
+            if surrogate is not None:
+                raise InvalidBackupError(
+                    f"invalid backup file: the file is not valid JSON (a lone surrogate {surrogate.decode()} in a "
+                    f"string on line {self._line_at(self._checked + text.index(surrogate))})"
+                )
+        self._unchecked = text[cut:]
+        self._checked += cut
+        if data:
+            return data
+        self.state = "end"
+        return b"]"
+
+    def _line_at(self, offset: int) -> int:
+        self._f.seek(self._start)
+        return self._f.read(offset - self._start).count(b"\n") + 1
+
+
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+
+
+def _escape_boundary(text: bytes) -> int:
+    """A position in `text` that no escape and no escaped surrogate pair straddles, near its end.
+
+    The start of a run of backslashes is always such a position (escapes hold no backslash
+    after their first byte); any escape that starts 12 bytes or more before the end is complete.
+    """
+    at = text.find(b"\\", max(0, len(text) - 12))
+    if at < 0:
+        return len(text)
+    while at > 0 and text[at - 1] == 0x5C:
+        at -= 1
+    if at >= 6 and _HIGH_SURROGATE.fullmatch(text, at - 6, at):  # keep a pair's two halves together
+        at -= 6
+        while at > 0 and text[at - 1] == 0x5C:
+            at -= 1
+    return at
+
+
+def _skip(events: Iterator[tuple[str, Any]], event: str) -> None:
+    """Consume the rest of a value whose first event was `event`."""
+    if event not in _OPEN:
+        return
+    depth = 1
+    for event, _ in events:
+        if event in _OPEN:
+            depth += 1
+        elif event in _CLOSE:
+            depth -= 1
+            if not depth:
+                return
+
+
+def _end(events: Iterator[tuple[str, Any]]) -> None:
+    """After the document: the end of the wrapping brackets and nothing else (see _Source)."""
+    event, _ = next(events)
+    if event != "end_array":
+        raise InvalidBackupError("invalid backup file: the file is not valid JSON (unexpected content after document)")
+    deque(events, maxlen=0)
+
+
+def _build(events: Iterator[tuple[str, Any]], first: str, first_value: Any) -> Any:
+    """The Python value whose first event is (first, first_value): small values (the metadata)."""
+    builder = ijson.ObjectBuilder()
+    depth = 0
+    for event, value in chain([(first, first_value)], events):
+        builder.event(event, float(value) if isinstance(value, Decimal) else value)  # numbers as orjson reads them
+        depth += (event in _OPEN) - (event in _CLOSE)
+        if not depth:
+            return builder.value
+    raise InvalidBackupError("invalid backup file: the file is truncated (unexpected end of data)")
+
+
+def _encode(events: Iterator[tuple[str, Any]], first: str, first_value: Any, write: Any) -> str | None:
+    """Write one value, whose first event is (first, first_value), as compact JSON; return its first defect.
+
+    Numbers keep the parser's exact reading (int or Decimal), strings are escaped as orjson
+    does; a string too long for one piece is written in pieces. Defects: a NUL character, a
+    number PostgreSQL cannot store, nesting deeper than MAX_DEPTH.
+    """
+    parts: list[bytes] = []
+    sep = b""  # what goes before the next item: a comma after a complete one
+    depth = 0
+    problem = None
+    dumps_ = orjson.dumps
+    for event, value in chain([(first, first_value)], events):
+        if event == "string":
+            if "\x00" in value:
+                problem = problem or _NUL_PROBLEM
+            if len(value) > _PIECE:
+                write(b"".join(parts) + sep + b'"')
+                parts.clear()
+                for start in range(0, len(value), _PIECE):
+                    write(dumps_(value[start : start + _PIECE])[1:-1])
+                parts.append(b'"')
+            else:
+                parts.append(sep + dumps_(value))
+            sep = b","
+        elif event == "map_key":
+            if "\x00" in value:
+                problem = problem or _NUL_PROBLEM
+            parts.append(sep + dumps_(value) + b":")
+            sep = b""
+        elif event == "number":
+            text = str(value).encode()
+            if not problem and (len(text) > 15 or b"E" in text):
+                number = postgres_number_range(text)
+                problem = number and f"{number}; nothing was written"
+            parts.append(sep + text)
+            sep = b","
+        elif event in _OPEN:
+            depth += 1
+            if depth > MAX_DEPTH and not problem:
+                problem = _TOO_DEEP
+            parts.append(sep + (b"{" if event == "start_map" else b"["))
+            sep = b""
+        elif event in _CLOSE:
+            depth -= 1
+            parts.append(b"}" if event == "end_map" else b"]")
+            sep = b","
+        else:
+            parts.append(sep + (b"null" if value is None else b"true" if value else b"false"))
+            sep = b","
+        if not depth:
+            break
+        if len(parts) > _FLUSH_PARTS:
+            write(b"".join(parts))
+            parts.clear()
+    write(b"".join(parts))
+    return problem

@@ -74,6 +74,6 @@ class VerificationError(MvdbError):
 
 
 class DiskFullError(MvdbError):
-    """The disk filled up while a file was written; the partial file was removed."""
+    """The disk (or the user's quota) filled up while a file was written; the partial file was removed."""
 
     exit_code = 1

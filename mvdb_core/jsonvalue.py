@@ -18,6 +18,21 @@ import orjson
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789.", b"0000000000")
 _SIXTEEN_DIGITS = b"0" * 16
 _BIG_EXPONENT = re.compile(rb"[eE][-+]?[0-9]{3}")
+# An escaped UTF-16 surrogate (after an even run of backslashes): a high one with its low half,
+# a lone high one, or a lone low one.
+_SURROGATE_ESCAPE = re.compile(
+    rb"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(?<!\\)(?:\\\\)*(\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+_STRING = re.compile(rb'"[^"]*"')  # once escaped quotes and backslashes are gone
+_SUSPECT_NUMBER = re.compile(
+    rb"-?[0-9]+(?:\.[0-9]+)?[eE][-+]?[0-9]+|-?[0-9]{16,}(?:\.[0-9]*)?|-?[0-9]+\.[0-9]{16,}"
+)
+# PostgreSQL's numeric (and so jsonb): at most 131072 digits before the decimal point and 16383
+# after, once the exponent is applied; the exponent itself must stay below 1073741823.
+PG_MAX_WHOLE_DIGITS = 131072
+PG_MAX_SCALE = 16383
+_PG_MAX_EXPONENT = 1073741822
 
 
 def has_long_number(text: bytes) -> bool:
@@ -44,10 +59,27 @@ def loads(text: bytes | str) -> Any:
     else:
         if not has_long_number(raw):
             return value
+    return _loads_exact(raw)
+
+
+def _loads_exact(raw: bytes) -> Any:
+    """The standard library's parser, held to orjson's rules: strict UTF-8, no lone surrogates."""
+    surrogate = lone_surrogate(raw)
+    if surrogate is not None:
+        raise ValueError(f"lone surrogate {surrogate.decode()} in a string (not valid Unicode)")
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"str is not valid UTF-8 (byte 0x{raw[exc.start]:02x})") from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_int=_int, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("recursion limit reached: nested too deeply") from None
+
+
+def _int(text: str) -> int | Decimal:
+    # int() refuses more than 4300 digits (a guard against slow conversions); Decimal does not.
+    return int(text) if len(text) <= 4300 else Decimal(text)
 
 
 def _no_constant(name: str) -> Any:
@@ -119,3 +151,61 @@ def same_text(a: bytes, b: bytes) -> bool:
         # orjson reads long integers as doubles; confirm exactly.
         return equal(json.loads(a, parse_float=Decimal), json.loads(b, parse_float=Decimal))
     return True
+
+
+def lone_surrogate(text: bytes) -> bytes | None:
+    """The first escaped surrogate in JSON `text` that is not half of a pair, or None.
+
+    PostgreSQL, orjson and UTF-8 refuse them; some parsers let them through or replace them.
+    """
+    if b"\\ud" not in text and b"\\uD" not in text:
+        return None
+    for match in _SURROGATE_ESCAPE.finditer(text):
+        if match.group(3) is not None:
+            return match.group(3)
+        if match.group(2) is None:
+            return match.group(1)
+    return None
+
+
+def postgres_number_problem(text: bytes) -> str | None:
+    """Why PostgreSQL cannot store the first such number in valid JSON `text`; None if it can store all.
+
+    Strings are skipped whole, so digits inside them never count. Only numbers with an
+    exponent or 16 digits in a row can be out of range; each of those is measured exactly.
+    """
+    if b"\\" in text:  # drop escaped backslashes and quotes: then a string is "..." without a quote
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if b'"' in text:
+        text = _STRING.sub(b"", text)
+    for match in _SUSPECT_NUMBER.finditer(text):
+        problem = postgres_number_range(match.group())
+        if problem is not None:
+            return problem
+    return None
+
+
+def postgres_number_range(number: bytes) -> str | None:
+    """Why PostgreSQL's numeric type cannot hold this JSON number, or None when it can."""
+    mantissa, _, exponent_text = number.lower().partition(b"e")
+    whole, _, fraction = mantissa.lstrip(b"-").partition(b".")
+    digits = exponent_text.lstrip(b"+-").lstrip(b"0")
+    if len(digits) > 10:  # far beyond any limit; int() of it would be slow
+        exponent = -(10**11) if exponent_text.startswith(b"-") else 10**11
+    else:
+        exponent = int(exponent_text or b"0")
+    shown = number.decode() if len(number) <= 40 else f"{number[:20].decode()}… ({len(number):,} characters)"
+    if len(fraction) - exponent > PG_MAX_SCALE:
+        return (
+            f"the number {shown} is too precise for PostgreSQL (more than {PG_MAX_SCALE} digits after the "
+            "decimal point)"
+        )
+    significant = (whole + fraction).lstrip(b"0")  # digits before the point: from the first non-zero one
+    if significant and len(significant) - len(fraction) + exponent > PG_MAX_WHOLE_DIGITS:
+        return (
+            f"the number {shown} is too large for PostgreSQL (more than {PG_MAX_WHOLE_DIGITS} digits before the "
+            "decimal point)"
+        )
+    if abs(exponent) > _PG_MAX_EXPONENT:
+        return f"the number {shown} has an exponent too large for PostgreSQL"
+    return None

@@ -497,6 +497,36 @@ CASES: list[Case] = [
     Case("v3-version-3.1", v3_meta(version="3.1.0"), r"unsupported backup version '3.1.0'"),
     Case("v3-format-wrong", v3_meta(format="other-tool"), r"metadata\['format'\]"),
     Case("v3-timestamp-not-date", v3_meta(timestamp="yesterday afternoon"), r"metadata\['timestamp'\]"),
+    Case(
+        "v3-timestamp-impossible-date",
+        v3_meta(timestamp="2024-02-30T10:00:00.000Z"),
+        r"metadata\['timestamp'\]: '2024-02-30T10:00:00.000Z' is not a date and time",
+    ),
+    Case(
+        "v3-timestamp-without-time-zone",
+        v3_meta(timestamp="2024-05-01T10:00:00.000000"),
+        r"metadata\['timestamp'\]: '2024-05-01T10:00:00.000000' is not a date and time .*time zone",
+    ),
+    # -- numbers PostgreSQL cannot store
+    Case(
+        "v3-number-too-large",
+        v3_set_line(3, b'{"key":"movie:m1","value":{"id":"m1","rating":1e999999999}}'),
+        r"the number 1e999999999 is too large for PostgreSQL \(more than 131072 digits before the decimal point\); "
+        r"nothing was written",
+        (3, K[2]),
+    ),
+    Case(
+        "v3-number-too-precise",
+        v3_set_line(4, b'{"key":"movie:m2","value":[1.5e-16383]}'),
+        r"the number 1.5e-16383 is too precise for PostgreSQL \(more than 16383 digits after the decimal point\)",
+        (4, K[3]),
+    ),
+    Case(
+        "v2-number-too-large",
+        v2_text(_replace_once(b'"tags": "a,b"', b'"tags": 1E+131072')),
+        r"the number 1E\+131072 is too large for PostgreSQL",
+        (1, v2_key(1)),
+    ),
     # -- depth, trailing garbage, reformatting
     Case(
         "v3-deep-nesting-value",
