@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,8 @@ from .stores.base import Store
 class BackupResult:
     path: Path
     metadata: dict[str, Any]
+    removed_partials: list[Path] = field(default_factory=list)
+    """Hidden partial files of killed runs that were removed from the folder."""
 
 
 def backup(
@@ -55,4 +57,4 @@ def backup(
             )
         meta = writer.commit()
     tracker.finish()
-    return BackupResult(path, meta)
+    return BackupResult(path, meta, writer.removed_partials)

@@ -115,6 +115,8 @@ class RestoreResult:
     written: int = 0
     deleted: int = 0
     verified: bool = False
+    removed_partials: list[Path] = field(default_factory=list)
+    """Hidden partial files of killed runs that were removed from the snapshot folder."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def _restore_over(
         plan = walk.plan
         _check_expected(plan, expected)
         if not (plan.writes or walk.deletes):
-            return RestoreResult(plan)
+            return RestoreResult(plan, removed_partials=snapshot.removed_partials)
         if not store.table_exists():
             store.create_table()  # only now: a file that fails validation creates nothing
         snapshot_file = snap_path if snapshot.total else None
@@ -368,7 +370,8 @@ def _restore_over(
     chosen = _chosen_pages(source_pages(backup, options), walk.flags)
     store.write(chain.from_iterable(tracker.counted(chosen)), walk.deletes, upsert=plan.totals().changed > 0)
     tracker.finish()
-    return RestoreResult(plan, snapshot_file, written=plan.writes, deleted=len(walk.deletes))
+    return RestoreResult(plan, snapshot_file, written=plan.writes, deleted=len(walk.deletes),
+                         removed_partials=snapshot.removed_partials)
 
 
 def _chosen_pages(pages: Iterator[list[Row]], flags: bytearray) -> Iterator[list[Row]]:

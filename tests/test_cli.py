@@ -127,3 +127,18 @@ def test_demo_refuses_non_empty_table(tmp_path):
 def test_demo_bad_rows(tmp_path, args):
     p = cli("demo", "--store", f"sqlite://{tmp_path}/x.db", *args)
     assert p.returncode == 2
+
+
+def test_a_backup_says_which_partial_file_of_a_killed_run_it_removed(tmp_path):
+    import subprocess
+
+    store = f"sqlite://{tmp_path}/x.db"
+    put(store, {"movie:1": {"a": 1}})
+    sleeper = subprocess.Popen(["sleep", "0"])
+    sleeper.wait()  # a process id that is gone
+    stale = tmp_path / "out" / f".mvdb-backup-2026-01-01.json.{sleeper.pid}.partial"
+    stale.parent.mkdir()
+    stale.write_bytes(b"{")
+    p = cli("backup", "--store", store, "--out", str(tmp_path / "out") + "/")
+    assert p.returncode == 0, p.stderr
+    assert f"removed {stale}" in p.stdout and not stale.exists()

@@ -13,7 +13,7 @@ from ..categories import parse_category_list
 from ..demo import DEFAULT_ROWS, seed_store
 from ..errors import UsageError
 from .common import open_from_args, store_args
-from .output import print_counts, progress_bar
+from .output import print_counts, print_removed, progress_bar
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -21,6 +21,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     with open_from_args(args) as store, progress_bar() as progress:
         result = backup(store, args.out, cats, args.allow_empty, progress)
     meta = result.metadata
+    print_removed(result.removed_partials)
     print(f"Backup written: {result.path}")
     print(f"  {meta['totalItems']:,} rows, sha256 {meta['sha256']}")
     print_counts(meta["categories"])

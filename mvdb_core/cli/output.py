@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..categories import CATEGORY_NAMES, group_totals
 from ..errors import UsageError
@@ -42,6 +43,12 @@ def print_plan(plan: Plan) -> None:
         print(f"  user remap: {len(plan.remapped)} key(s) renamed, {plan.user_rewrites} value(s) with userId rewritten")
         for old, new in plan.remapped[:10]:
             print(f"    {old} -> {new}")
+
+
+def print_removed(paths: list[Path]) -> None:
+    """Say which leftovers of killed runs were cleaned up (hidden files nobody else would notice)."""
+    for path in paths:
+        print(f"note: removed {path}, a partial file left by a run that was killed")
 
 
 def confirm(question: str) -> bool:

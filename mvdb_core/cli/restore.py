@@ -11,7 +11,7 @@ from ..backup_file import BackupFile
 from ..categories import parse_category_list
 from ..restore import RestoreOptions, parse_remap, plan_restore, restore
 from .common import open_from_args, store_args
-from .output import confirm, print_plan, progress_bar
+from .output import confirm, print_plan, print_removed, progress_bar
 
 
 def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreOptions:
@@ -45,6 +45,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
                 return 1
         with progress_bar() as progress:
             result = restore(bf, store, options, progress, expected)
+    print_removed(result.removed_partials)
     if args.yes:
         print_plan(result.plan)
     if not result.written and not result.deleted:
