@@ -999,7 +999,7 @@ class _Legacy:
         if meta.get("version") == VERSION and meta.get("sha256"):
             raise InvalidBackupError(
                 "invalid backup file: this 3.0.0 file was reformatted (one entry per line expected), so its "
-                "sha256 cannot be checked; restore the original file, or delete metadata.sha256 to accept it"
+                "sha256 cannot be checked; use the file as the backup tool wrote it (a copy from before the edit)"
             )
         return meta
 

@@ -548,7 +548,7 @@ CASES: list[Case] = [
         "v2-trailing-garbage", v2_text(lambda d: d + b"\n]}\n"), r"not valid JSON \(unexpected content after document"
     ),
     Case("v2-truncated", v2_text(_v2_trunc), r"the file is truncated \(unexpected end of data"),
-    Case("v3-reformatted-with-sha256", _pretty_v3, r"was reformatted .* delete metadata.sha256"),
+    Case("v3-reformatted-with-sha256", _pretty_v3, r"was reformatted .* use the file as the backup tool wrote it"),
 ]
 
 SQLITE_SUBSET = {
