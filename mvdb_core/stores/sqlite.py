@@ -58,11 +58,12 @@ class SQLiteStore(Store):
 
     # -- connections and errors --------------------------------------------------------------
     def _missing(self) -> MissingFile:
-        hint = "check the path, or run `demo` to create one"
         absolute = Path("/") / self.path
         if not self.path.is_absolute() and absolute.exists():
-            hint = f"did you mean sqlite:///{absolute.as_posix().lstrip('/')}? (three slashes for an absolute path)"
-        return MissingFile(f"SQLite file {self.path} does not exist ({hint})")
+            hint = f"did you mean sqlite:///{absolute.as_posix().lstrip('/')} (three slashes make an absolute path)?"
+        else:
+            hint = "check the path, or run `demo` to create one"
+        return MissingFile(f"SQLite file {self.path} does not exist; {hint}")
 
     def _error(self, doing: str, exc: sqlite3.Error) -> StoreError:
         code = getattr(exc, "sqlite_errorcode", None) or 0
