@@ -131,7 +131,7 @@ def _walk_strings_and_numbers(value, strings, numbers):
             stack.extend(v)
         elif isinstance(v, str):
             strings.append(v)
-        elif isinstance(v, (Decimal, float)):
+        elif isinstance(v, Decimal | float):
             numbers.append(v)
 
 
