@@ -31,6 +31,7 @@ import json
 import operator
 import os
 import re
+import secrets
 import struct
 import tempfile
 from collections import deque
@@ -76,7 +77,8 @@ _BOUNDARY = b'},\n{"key":"'
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 # `.NAME.PID.partial`, the writer's temp file (and `.NAME.PID.rewrite`, its rare second copy).
-_PARTIAL = re.compile(r"\.(.+)\.([0-9]+)\.(?:partial|rewrite)")
+_PARTIAL = re.compile(r"\.(.+)\.([0-9]+)(?:\.[0-9a-f]{8})?\.(?:partial|rewrite)")
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS})
 
 
 def default_name(today: date | None = None) -> str:
@@ -121,14 +123,16 @@ class BackupWriter:
         self.total = 0
         self.removed_partials: list[Path] = []
         self._hash = hashlib.sha256()
-        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        # The PID says whose file it is (stale ones are removed), the token keeps two writers of one
+        # process (two dashboard sessions) apart.
+        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
         self._f: BinaryIO | None = None
         self._last: str | None = None
 
     def __enter__(self) -> BackupWriter:
         self.removed_partials = _remove_stale_partials(self.path.parent)
         try:
-            self._f = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+            self._f = open(self._tmp, "xb")  # closed in commit/abort
             self._f.write(b" " * (HEADER_RESERVE - 1) + b"\n" + _DATA_LINE)
         except OSError as exc:
             self._failed(exc)
@@ -199,23 +203,11 @@ class BackupWriter:
         """Finish the file, flush it to disk and link it under its final name (never overwriting)."""
         assert self._f is not None
         meta = self.metadata()
-        head = _HEAD + orjson.dumps(meta) + b","
         try:
-            self._finish(head)
-            os.link(self._tmp, self.path)
-        except FileExistsError:
-            self._tmp.unlink()
-            raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
+            self._finish(_HEAD + orjson.dumps(meta) + b",")
+            publish(self._tmp, self.path)
         except OSError as exc:
-            if exc.errno in _DISK_FULL or self._f is not None:
-                self._failed(exc)
-            # filesystems without hard links
-            if self.path.exists():
-                self._tmp.unlink()
-                raise UsageError(f"{self.path} already exists; backups are never overwritten") from None
-            os.replace(self._tmp, self.path)
-        else:
-            self._tmp.unlink()
+            self._failed(exc)
         return meta
 
     def _finish(self, head: bytes) -> None:
@@ -228,7 +220,7 @@ class BackupWriter:
         else:  # metadata larger than reserved: rewrite once (rare: a very long source description)
             f.close()
             _rewrite_with_head(self._tmp, head)
-            f = self._f = open(self._tmp, "rb+")  # noqa: SIM115
+            f = self._f = open(self._tmp, "rb+")
         f.flush()
         os.fsync(f.fileno())
         f.close()
@@ -237,13 +229,7 @@ class BackupWriter:
     def _failed(self, exc: OSError) -> None:
         """Remove the partial file; a full disk becomes a DiskFullError, anything else goes on as it was."""
         self.abort()
-        if exc.errno not in _DISK_FULL:
-            raise exc
-        what = "no space left" if exc.errno == errno.ENOSPC else "the disk quota is used up"
-        raise DiskFullError(
-            f"the disk is full: {what} in {self.path.parent} while writing {self.path.name}; nothing was written "
-            "(the partial file was removed); free some space or write to another folder"
-        ) from None
+        raise disk_full_error(exc, self.path) or exc
 
     def abort(self) -> None:
         if self._f is not None:
@@ -254,6 +240,37 @@ class BackupWriter:
                 pass
         self._tmp.unlink(missing_ok=True)
         self._tmp.with_suffix(".rewrite").unlink(missing_ok=True)
+
+
+def disk_full_error(exc: OSError, path: Path) -> DiskFullError | None:
+    """The error to show when writing `path` ran out of space (None for any other failure)."""
+    if exc.errno not in _DISK_FULL:
+        return None
+    what = "no space left" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+    return DiskFullError(
+        f"the disk is full: {what} in {path.parent} while writing {path.name}; nothing was written "
+        "(the partial file was removed); free some space or write to another folder"
+    )
+
+
+def publish(tmp: Path, final: Path) -> None:
+    """Give a finished, flushed temp file its final name without ever replacing a file; the temp name goes.
+
+    A hard link does it atomically; on a filesystem without them, a check and a rename.
+    """
+    try:
+        try:
+            os.link(tmp, final)
+        except FileExistsError:
+            raise UsageError(f"{final} already exists; files are never overwritten: choose another name") from None
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            if final.exists():
+                raise UsageError(f"{final} already exists; files are never overwritten: choose another name") from None
+            os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _rewrite_with_head(tmp: Path, head: bytes) -> None:
@@ -490,6 +507,18 @@ class BackupFile:
     @property
     def is_legacy(self) -> bool:
         return not self.version.startswith("3.")
+
+    def check_unchanged(self) -> None:
+        """Refuse to go on when the file changed since it was last read in full (what was planned no longer holds).
+
+        A restore reads the file once to plan and once to write; a file replaced in between must not
+        be written by the first pass's decisions.
+        """
+        if self._validated is not None and self._validated != _file_id(self.path):
+            raise InvalidBackupError(
+                f"invalid backup file: {self.path.name} changed while it was being restored; nothing more was "
+                "written; restore it again once nothing is writing to it"
+            )
 
     def entries(self) -> Iterator[Row]:
         """Every entry as (key, compact JSON bytes) in key order; raises InvalidBackupError on any defect.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import secrets
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .backup_file import disk_full_error, publish
 from .errors import UsageError
 from .stores.api_keys import key_role
 from .stores.base import DEFAULT_TABLE, validate_table_name
@@ -279,16 +281,16 @@ def _write_zip(out: Path, files: dict[str, str], project_id: str) -> Bundle:
         raise UsageError(f"{out} already exists; choose another --out (nothing was written)")
     if not out.parent.exists():
         raise UsageError(f"folder {out.parent} does not exist; create it or choose another --out")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
     try:
         names = _zip_into(tmp, files, project_id)
-        os.link(tmp, out)
-    except FileExistsError:
-        raise UsageError(f"{out} already exists; choose another --out (nothing was written)") from None
-    except OSError:  # filesystems without hard links
-        if out.exists():
-            raise UsageError(f"{out} already exists; choose another --out (nothing was written)") from None
-        os.replace(tmp, out)
-    finally:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        publish(tmp, out)
+    except OSError as exc:
         tmp.unlink(missing_ok=True)
+        full = disk_full_error(exc, out)
+        if full is None:
+            raise
+        raise full from None
     return Bundle(out, names, zipped=True)

@@ -56,7 +56,19 @@ BY_NAME: dict[str, Category] = {c.name: c for c in CATEGORIES}
 
 _EXACT: dict[str, str] = {k: c.name for c in CATEGORIES for k in c.exact}
 _PREFIX: dict[str, str] = {p: c.name for c in CATEGORIES for p in c.prefixes}
-# No prefix is a prefix of another, so alternation order does not matter.
+
+
+def _check_rules() -> None:
+    """What `categorizer` and `add_sorted_counts` rely on: no prefix starts another, no exact key starts with one."""
+    for prefix in _PREFIX:
+        others = [p for p in _PREFIX if p != prefix and p.startswith(prefix)]
+        exact = [k for k in _EXACT if k.startswith(prefix)]
+        if others or exact:
+            raise RuntimeError(f"category prefix {prefix!r} also starts {others + exact}: the counting would be wrong")
+
+
+_check_rules()
+# No prefix is a prefix of another (checked above), so alternation order does not matter.
 _PREFIX_RE = re.compile("|".join(re.escape(p) for p in sorted(_PREFIX, key=len, reverse=True)))
 
 

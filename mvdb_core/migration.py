@@ -26,7 +26,7 @@ from pathlib import Path
 from .backup import backup
 from .backup_file import BackupFile
 from .digest import Digest, digest_rows, store_digest
-from .errors import StoreError, UsageError
+from .errors import PlanChanged, StoreError, UsageError
 from .progress import ProgressFn, Stage, Tracker
 from .restore import MODES, Plan, RestoreOptions, RestoreResult, plan_restore, restore, source_pages
 from .stores.base import Store
@@ -75,13 +75,16 @@ def migrate(
     confirm: Callable[[Plan], bool] | None = None,
     recheck_source: bool = True,
     dry_run: bool = False,
+    expected: Plan | None = None,
 ) -> MigrationResult:
     """Copy every row of `source` into `target` (module docstring).
 
-    `on_plan` sees the plan before anything is written to the target; `confirm` may refuse it
-    (then a UsageError is raised and nothing is written). A target holding data that differs
-    from the source raises ModeRequired unless `mode` is given. With `dry_run` it stops after the
-    plan (the backup file is still written; the target is not touched, not even created).
+    `on_plan` sees the plan before any row is written to the target; `confirm` may refuse it
+    (then a UsageError is raised and no row is written; a missing target table may have been
+    created). `expected` is the plan of an earlier dry run the admin saw: a migration whose plan
+    differs raises PlanChanged and writes nothing. A target holding data that differs from the
+    source raises ModeRequired unless `mode` is given. With `dry_run` it stops after the plan (the
+    backup file is still written; the target is not touched, not even created).
     """
     if mode is not None and mode not in MODES:
         raise UsageError(f"unknown mode {mode!r}: use merge or mirror")
@@ -125,6 +128,11 @@ def migrate(
         if not target.table_exists():
             result.notes.append(f"the target has no table {target.table} yet: the migration would create it")
         return result
+    if expected is not None and not plan.same_changes(expected):
+        raise PlanChanged(
+            "the source or the new project changed since the check: nothing was written; check again, "
+            f"review the new plan, then migrate (the source backup is in {made.path})"
+        )
     if (plan.writes or plan.deletes) and confirm is not None and not confirm(plan):
         raise UsageError(f"cancelled: nothing was written to the target (the source backup is in {made.path})")
 

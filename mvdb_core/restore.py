@@ -9,6 +9,7 @@ rows a restore overwrites or deletes are exactly the rows in its plan and its sa
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ class Plan:
     user_rewrites: int = 0
     mode: str = "merge"
     scope: list[str] = field(default_factory=list)
+    changes: str = ""
+    """sha256 over every row the restore adds, changes or finds extra (key and the target's value):
+    two plans with equal counts but different rows differ here."""
 
     def totals(self) -> CategoryPlan:
         t = CategoryPlan()
@@ -93,8 +97,8 @@ class Plan:
         return sorted(shown, key=lambda item: not (item[1].added or item[1].changed or item[1].extra))
 
     def same_changes(self, other: Plan) -> bool:
-        """True when `other` (the plan an admin confirmed) describes the same writes and deletes."""
-        return self.mode == other.mode and self.categories == other.categories
+        """True when `other` (the plan an admin confirmed) describes the same rows to write and delete."""
+        return self.mode == other.mode and self.categories == other.categories and self.changes == other.changes
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -242,20 +246,27 @@ def _merge_join(src: Iterator[Row], tgt: Iterator[Row]) -> Iterator[tuple[str, b
             t = next(tgt, end)
 
 
-def _count(plan: Plan, key: str, s: bytes | None, t: bytes | None) -> bool:
-    """Add one row to the plan; True when the row must be written."""
+def _count(plan: Plan, changes: Any, key: str, s: bytes | None, t: bytes | None) -> bool:
+    """Add one row to the plan (and the row's change to the `changes` hash); True when it must be written."""
     c = plan.categories[categorize(key)]
     if t is None:
         c.added += 1
+        changes.update(_change(b"a", key))
         return True
     if s is None:
         c.extra += 1
+        changes.update(_change(b"x", key, t))
         return False
     if same_text(s, t):
         c.unchanged += 1
         return False
     c.changed += 1
+    changes.update(_change(b"c", key, t))
     return True
+
+
+def _change(action: bytes, key: str, target: bytes = b"") -> bytes:
+    return action + key.encode("utf-8", "surrogatepass") + b"\0" + target + b"\0"
 
 
 @dataclass
@@ -267,21 +278,35 @@ class _Walk:
     deletes: list[str] = field(default_factory=list)
 
 
+class _NoHash:
+    """Stands in for the `changes` hash when no plan will be compared (`restore --yes`): costs nothing."""
+
+    def update(self, data: bytes) -> None:
+        pass
+
+    def hexdigest(self) -> str:
+        return ""
+
+
 def _walk(
     backup: BackupFile, store: Store, options: RestoreOptions, progress: ProgressFn | None,
-    snapshot: BackupWriter | None = None,
+    snapshot: BackupWriter | None = None, fingerprint: bool = True,
 ) -> _Walk:
-    """Plan (validating the whole file); with `snapshot`, also record the rows that will be overwritten or deleted."""
+    """Plan (validating the whole file); with `snapshot`, also record the rows that will be overwritten or deleted.
+
+    `fingerprint` fills `Plan.changes`, which only a comparison with a confirmed plan needs.
+    """
     walk = _Walk(Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES)))
     plan, flags, deletes = walk.plan, walk.flags, walk.deletes
     mirror = options.mode == "mirror"
+    changes: Any = hashlib.sha256() if fingerprint else _NoHash()
     tracker = Tracker(progress, Stage.PLAN)
     saved: list[Row] = []
     target = _target_pages(store, options)
     try:
         rows = _merge_join(chain.from_iterable(source_pages(backup, options, plan)), chain.from_iterable(target))
         for key, s, t in rows:
-            write = _count(plan, key, s, t)
+            write = _count(plan, changes, key, s, t)
             if s is not None:
                 flags.append(write)
                 if write and s == b"null" and not store.accepts_json_null:
@@ -301,6 +326,7 @@ def _walk(
         target.close()
     if snapshot is not None:
         snapshot.add(saved)
+    plan.changes = changes.hexdigest()
     tracker.finish()
     return walk
 
@@ -356,7 +382,7 @@ def _restore_over(
     options.snapshot_dir.mkdir(parents=True, exist_ok=True)
     snap_path = _snapshot_path(options.snapshot_dir, store)
     with BackupWriter(snap_path, {**store.describe(), "snapshotOf": store.table}) as snapshot:
-        walk = _walk(backup, store, options, progress, snapshot)
+        walk = _walk(backup, store, options, progress, snapshot, fingerprint=expected is not None)
         plan = walk.plan
         _check_expected(plan, expected)
         if not (plan.writes or walk.deletes):
@@ -366,6 +392,7 @@ def _restore_over(
         snapshot_file = snap_path if snapshot.total else None
         if snapshot_file is not None:
             snapshot.commit()
+    backup.check_unchanged()  # the flags below are positions in the file as it was planned
     tracker = Tracker(progress, Stage.WRITE, plan.writes)
     chosen = _chosen_pages(source_pages(backup, options), walk.flags)
     store.write(chain.from_iterable(tracker.counted(chosen)), walk.deletes, upsert=plan.totals().changed > 0)
@@ -394,17 +421,22 @@ def _restore_into_empty(
     """
     plan = Plan(mode=options.mode, scope=sorted(options.categories or CATEGORY_NAMES))
     counts = empty_counts()
+    changes: Any = hashlib.sha256() if expected is not None else _NoHash()
     tracker = Tracker(progress, Stage.WRITE)
 
     def counted() -> Iterator[list[Row]]:
         for page in tracker.counted(source_pages(backup, options, plan)):
-            add_sorted_counts(counts, [key for key, _ in page])
+            keys = [key for key, _ in page]
+            add_sorted_counts(counts, keys)
+            if expected is not None:
+                changes.update(b"".join([_change(b"a", key) for key in keys]))
             yield page
 
     store.write(chain.from_iterable(counted()), upsert=False)
     tracker.finish()
     for name, n in counts.items():
         plan.categories[name].added = n
+    plan.changes = changes.hexdigest()
     _check_expected(plan, expected)
     return RestoreResult(plan, None, written=plan.writes)
 
@@ -477,8 +509,10 @@ def verify_restore(
         raise VerificationError("verification failed: the target has " + "; ".join(problems) + f"; {undone}")
 
 
-def parse_remap(values: list[str] | None) -> dict[str, str]:
-    """`--remap-user OLD=NEW` (repeatable) to a dict."""
+def parse_remap(values: list[str] | str | None) -> dict[str, str]:
+    """`--remap-user OLD=NEW` (repeatable), or a text with one OLD=NEW per line (a form's field), to a dict."""
+    if isinstance(values, str):
+        values = [line for line in values.splitlines() if line.strip()]
     remap: dict[str, str] = {}
     for item in values or []:
         old, sep, new = item.partition("=")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import streamlit as st
 from mvdb_core import bundle as bundle_core
 from mvdb_core import migration as migration_core
 from mvdb_core.errors import UsageError
+from mvdb_core.redaction import url_secrets
 from mvdb_core.restore import parse_remap
 from mvdb_core.stores import open_store
 from ui import cache, connections, downloads, errors, labels, navigation, tables
@@ -99,7 +101,7 @@ def _migrate_now(conn: Connection, fields: dict[str, str]) -> None:
                     format_func={m: t("migration.mode_" + m) for m in ("auto", "merge", "mirror")}.get)
     remap_text = m2.text_area(t("restore.remap"), key="mig_remap", placeholder="old-user-id=new-user-id",
                               help=t("restore.remap_help"), height=80)
-    create = m2.checkbox(t("migration.create_table"), value=True, key="mig_create",
+    create = m2.checkbox(t("migration.create_table"), value=False, key="mig_create",
                          help=t("migration.create_table_help"), disabled=target_kind != "postgresql")
     confirmed = st.checkbox(t("migration.confirm", source=md(labels.store(conn))), key="mig_confirm")
     settings = {"kind": target_kind, "secret": secret.strip(), "mode": mode, "remap": remap_text,
@@ -120,25 +122,35 @@ def _target(fields: dict[str, str], settings: dict[str, Any]) -> tuple[str, str 
         return settings["secret"], None
     if not fields["project"]:
         raise UsageError(t("migration.need_project"))
-    key = settings["secret"] or fields["anon_key"]
+    key = settings["secret"]  # the service_role key: under RLS the anon key would see an empty project
     if not key:
         raise UsageError(t("migration.need_key"))
     return supabase_url(fields["project"]), key
 
 
+def _inputs(conn: Connection, fields: dict[str, str], settings: dict[str, Any]) -> str:
+    """What a check was made for: a later migration with the same inputs must find the same plan."""
+    text = repr((conn.identity(), sorted(fields.items()), sorted(settings.items())))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _run(conn: Connection, fields: dict[str, str], settings: dict[str, Any], dry_run: bool) -> None:
     st.session_state.pop("mig_result", None)
-    secrets = [settings["secret"], fields["anon_key"]]
+    secrets = [settings["secret"], fields["anon_key"], *url_secrets(settings["secret"])]
+    checked = st.session_state.get("mig_checked")
+    inputs = _inputs(conn, fields, settings)
+    expected = checked["plan"] if checked and checked["inputs"] == inputs and not dry_run else None
     with st.status(t("migration.checking" if dry_run else "migration.running"), expanded=True) as status:
         try:
             url, key = _target(fields, settings)
-            remap = parse_remap([x for x in (settings["remap"] or "").splitlines() if x.strip()])
-            expected = cache.store_counts(conn).total or None
+            remap = parse_remap(settings["remap"])
+            rows = cache.store_counts(conn).total or None
             with conn.open() as source, open_store(url, fields["table"], key) as target:
                 result = migration_core.migrate(
                     source, target, backup_dir="backups",
                     mode=None if settings["mode"] == "auto" else settings["mode"],
-                    create_table=settings["create"], remap=remap, progress=Bars(expected), dry_run=dry_run,
+                    create_table=settings["create"], remap=remap, progress=Bars(rows), dry_run=dry_run,
+                    expected=expected,
                 )
         except migration_core.ModeRequired as exc:
             status.update(label=t("migration.mode_required"), state="error", expanded=True)
@@ -153,6 +165,8 @@ def _run(conn: Connection, fields: dict[str, str], settings: dict[str, Any], dry
             cache.data_changed()  # the new project may be the connected store
         status.update(label=t("migration.checked" if dry_run else "migration.done"), state="complete",
                       expanded=False)
+    if dry_run:
+        st.session_state["mig_checked"] = {"inputs": inputs, "plan": result.plan}
     restored = result.restore
     st.session_state["mig_result"] = {
         "dry_run": dry_run,

@@ -113,7 +113,7 @@ def _options(check: dict[str, Any]) -> tuple[RestoreOptions, tuple[Any, ...]] | 
         st.warning(t("restore.no_categories"))
         return None
     try:
-        remap = parse_remap([line for line in (remap_text or "").splitlines() if line.strip()])
+        remap = parse_remap(remap_text or "")
         options = RestoreOptions(
             mode=mode,
             categories=None if set(cats) == set(present) else frozenset(cats),

@@ -104,8 +104,9 @@ class Store(ABC):
     def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
         """Write rows (read once, in key order), then delete keys; all or nothing where `transactional`.
 
-        `upsert=False` says every key is new (the caller's plan knows it): backends then take their
-        fastest path, and a key that exists after all is an error that writes nothing.
+        `upsert=False` says every key is new (the caller's plan knows it): PostgreSQL and SQLite then
+        insert (PostgreSQL COPYs straight into the table) and a key that exists after all raises
+        PlanChanged and writes nothing; the Data API upserts all the same.
         """
 
     @contextmanager

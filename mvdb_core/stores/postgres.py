@@ -27,6 +27,7 @@ from ..errors import (
     AuthenticationError,
     MissingTable,
     PermissionDenied,
+    PlanChanged,
     StoreBusy,
     StoreError,
     Unreachable,
@@ -154,8 +155,12 @@ class PostgresStore(Store):
         self._display = redact_url(url)
         try:
             params = conninfo_to_dict(url)
-        except psycopg.Error as exc:
-            raise UsageError(f"invalid PostgreSQL URL {self._display}: {self._clean(exc, url)}") from None
+        except psycopg.Error:  # libpq's own message may quote the password: it is not shown
+            raise UsageError(
+                f"invalid PostgreSQL URL {self._display}: it could not be parsed; use postgresql://user:password@host:"
+                "5432/database, with special characters in the user name or password percent-encoded (%25 for %, %40 "
+                "for @, %3A for :, %2F for /)"
+            ) from None
         self._secrets = {k: str(v) for k, v in params.items() if v is not None and is_secret_name(k)}
         public = {k: v for k, v in params.items() if k not in self._secrets}
         self._conninfo = make_conninfo(**public)
@@ -196,6 +201,11 @@ class PostgresStore(Store):
             return PermissionDenied(message)
         if state in ("42P01", "3F000"):
             return MissingTable(message)
+        if state == "23505":  # only `upsert=False` writes can collide: the plan took a key for new
+            return PlanChanged(
+                f"{doing} ({self._host}): a key the plan took for new exists now (another writer filled the table "
+                "meanwhile); nothing was written; run the restore again"
+            )
         if state == "55P03":
             return StoreBusy(
                 f"table {self.table} on {self._host} is held by another restore or a long write (waited "

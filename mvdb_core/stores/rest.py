@@ -111,7 +111,8 @@ class RestStore(Store):
     def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client(
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)), follow_redirects=True,
+                # No redirects: httpx would carry the `apikey` header to another host, and turn a POST into a GET.
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 15.0)), follow_redirects=False,
                 headers={"apikey": self._key, "Authorization": f"Bearer {self._key}",
                          "Accept-Profile": self._schema, "Content-Profile": self._schema},
             )
@@ -154,6 +155,12 @@ class RestStore(Store):
         code = str(body.get("code") or "")
         message = self._clean(body.get("message") or response.reason_phrase or "")
         label = f"HTTP {status}" + (f", {code}" if code and code != str(status) else "")
+        if response.is_redirect:
+            where = redact_url(response.headers.get("location", "elsewhere"))
+            return StoreError(
+                f"{self._display} answered with a redirect ({label}) to {where}: use the project's own https:// URL "
+                "(Supabase → Project Settings → API)"
+            )
         if code == "42501" or status == 403:  # PostgREST answers 401 for an anonymous role's 42501
             return PermissionDenied(
                 f"the key is not allowed to access {self.table} ({label}: {message}): under Row Level Security "

@@ -10,6 +10,7 @@ a file this store creates is switched to WAL, so the app can keep reading while 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import MissingFile, MissingTable, PermissionDenied, StoreBusy, StoreError, UsageError
+from ..errors import MissingFile, MissingTable, PermissionDenied, PlanChanged, StoreBusy, StoreError, UsageError
 from ..jsonvalue import compact, loads
 from .base import PAGE_SIZE, Row, Store, pages_of
 
@@ -48,6 +49,7 @@ class SQLiteStore(Store):
         self._writable = False
         self._session = False  # inside exclusive(): one transaction ...
         self._begun = False  # ... begun (on a missing file, at the first write)
+        self._created = False  # this session created the file
 
     @property
     def display(self) -> str:
@@ -74,7 +76,15 @@ class SQLiteStore(Store):
                 f"{self.busy_timeout:g} s); nothing was changed, try again when it has finished"
             )
         if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
-            return PermissionDenied(f"{doing} SQLite file {self.path} failed: the file is read-only ({exc})")
+            return PermissionDenied(
+                f"{doing} SQLite file {self.path} failed: the file is read-only ({exc}); give this process write "
+                "access to the file and its folder, or restore into another file"
+            )
+        if primary == sqlite3.SQLITE_CONSTRAINT:  # only `upsert=False` writes can collide: the plan took a key for new
+            return PlanChanged(
+                f"{doing} SQLite file {self.path} failed: a key the plan took for new exists now (another writer "
+                "filled the table meanwhile); nothing was written; run the restore again"
+            )
         return StoreError(f"{doing} SQLite file {self.path} failed: {exc}")
 
     def _connect(self, write: bool = False) -> sqlite3.Connection:
@@ -86,7 +96,11 @@ class SQLiteStore(Store):
             if not write:
                 raise self._missing()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            created = True
+            try:  # created here, exclusively: only then is the file ours (WAL, removed if the session fails)
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                created = True
+            except FileExistsError:  # another writer was quicker
+                pass
         self.close()
         try:
             if write:
@@ -101,6 +115,7 @@ class SQLiteStore(Store):
         except sqlite3.Error as exc:
             raise self._error("opening", exc) from None
         self._conn, self._writable = conn, write
+        self._created = self._created or created
         return conn
 
     @contextmanager
@@ -192,10 +207,9 @@ class SQLiteStore(Store):
     def exclusive(self) -> Iterator[None]:
         if self._session:
             raise RuntimeError("exclusive() is not re-entrant")
-        existed = self.path.exists()
-        self._session, self._begun = True, False
+        self._session, self._begun, self._created = True, False, False
         try:
-            if existed:
+            if self.path.exists():
                 self._begin()
             yield
             if self._begun:
@@ -203,7 +217,7 @@ class SQLiteStore(Store):
         except BaseException as exc:
             if self._begun and self._conn is not None and self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
-            if not existed:  # a session that failed leaves no new file behind
+            if self._created:  # a session that failed leaves no file of its own behind
                 self.close()
                 for suffix in ("", "-wal", "-shm", "-journal"):
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)

@@ -338,15 +338,16 @@ TEXTS: dict[str, str] = {
     "migration.target_supabase": "Data API with the service_role key",
     "migration.db_url": "Database connection string of the new project",
     "migration.service_key": "service_role key of the new project",
-    "migration.service_key_help": "Project Settings → API → service_role. It is used for this copy only and is "
-                                  "never stored or shown.",
+    "migration.service_key_help": "Project Settings → API → service_role. It is used for this copy only, stays in "
+                                  "this browser session, and is never shown or written to a file.",
     "migration.mode": "If the new project already holds data",
     "migration.mode_auto": "Stop and show me",
     "migration.mode_merge": "Merge",
     "migration.mode_mirror": "Mirror (delete other rows)",
-    "migration.create_table": "Create the table if it is missing",
-    "migration.create_table_help": "Only with a database connection string; through the Data API the table must "
-                                   "be created with the SQL above.",
+    "migration.create_table": "Also set up an existing table as the app needs it",
+    "migration.create_table_help": "A missing table is always created with the app's index, Row Level Security and "
+                                   "policy. Tick this to apply them to a table that is already there too. Only with a "
+                                   "database connection string; through the Data API run the SQL above.",
     "migration.confirm": "Copy the data of {source} into the new project.",
     "migration.now_button": "Migrate now",
     "migration.running": "Migrating…",
@@ -383,9 +384,9 @@ TEXTS: dict[str, str] = {
     "hint.invalid_backup": "**What to do:** choose a file made by this dashboard, by the command line tool or by "
                            "MVDB's own backup feature (mvdb-backup-….json). A file that was edited, cut off "
                            "(incomplete download) or saved again by another program cannot be restored safely.",
-    "hint.verification": "**What to do:** the rows were written, but the store does not hold what it should; "
-                         "another program may have changed it at the same time. Run the restore again. The "
-                         "safety snapshot keeps the previous values.",
+    "hint.verification": "**What to do:** the store did not hold what was written. In a PostgreSQL or SQLite "
+                         "store the restore was rolled back and nothing changed; through the Data API the safety "
+                         "snapshot keeps the values it overwrote. Run the restore again.",
     "hint.table_missing": "**What to do:** the table is missing. In a Supabase project, run the SQL from the "
                           "Migration page (`01_create_table.sql`) in the SQL Editor. Check the table name in the "
                           "sidebar (MVDB uses `kv_store_cd38bf14`).",
@@ -401,8 +402,9 @@ TEXTS: dict[str, str] = {
                          "then confirm the new plan.",
     "hint.disk_full": "**What to do:** free some disk space on the server, then try again. The unfinished file was "
                       "removed.",
-    "hint.permission": "**What to do:** the key is not allowed to do this (row-level security). Use the "
-                       "service_role key or the database connection string.",
+    "hint.permission": "**What to do:** this connection is not allowed to do it: through the Data API use the "
+                       "service_role key (row-level security hides the rest) or the database connection string; "
+                       "for a file, check that it may be written.",
     "hint.no_connection": "**What to do:** check the address and the internet connection. A paused Supabase "
                           "project must first be restored in the Supabase dashboard. Then refresh and try again.",
     "hint.store": "**What to do:** check the connection in the sidebar, refresh, and try again.",

@@ -345,15 +345,16 @@ TEXTS: dict[str, str] = {
     "migration.target_supabase": "Data API dengan key service_role",
     "migration.db_url": "Connection string database proyek baru",
     "migration.service_key": "Key service_role proyek baru",
-    "migration.service_key_help": "Project Settings → API → service_role. Hanya dipakai untuk penyalinan ini dan "
-                                  "tidak pernah disimpan atau ditampilkan.",
+    "migration.service_key_help": "Project Settings → API → service_role. Hanya dipakai untuk penyalinan ini, "
+                                  "tetap di sesi browser ini, dan tidak pernah ditampilkan atau ditulis ke berkas.",
     "migration.mode": "Jika proyek baru sudah berisi data",
     "migration.mode_auto": "Berhenti dan tunjukkan",
     "migration.mode_merge": "Gabung (merge)",
     "migration.mode_mirror": "Cermin (hapus baris lain)",
-    "migration.create_table": "Buat tabel jika belum ada",
-    "migration.create_table_help": "Hanya dengan connection string database; melalui Data API tabel harus dibuat "
-                                   "dengan SQL di atas.",
+    "migration.create_table": "Siapkan juga tabel yang sudah ada seperti yang dibutuhkan aplikasi",
+    "migration.create_table_help": "Tabel yang belum ada selalu dibuat dengan index, Row Level Security, dan policy "
+                                   "aplikasi. Centang ini untuk menerapkannya juga pada tabel yang sudah ada. Hanya "
+                                   "dengan connection string database; melalui Data API jalankan SQL di atas.",
     "migration.confirm": "Salin data {source} ke proyek baru.",
     "migration.now_button": "Migrasi sekarang",
     "migration.running": "Sedang migrasi…",
@@ -392,9 +393,9 @@ TEXTS: dict[str, str] = {
                            "fitur backup bawaan MVDB (mvdb-backup-….json). Berkas yang sudah diedit, terpotong "
                            "(download tidak selesai) atau disimpan ulang oleh program lain tidak bisa di-restore "
                            "dengan aman.",
-    "hint.verification": "**Yang perlu dilakukan:** baris sudah ditulis, tetapi penyimpanan tidak berisi apa "
-                         "yang seharusnya; mungkin ada program lain yang mengubahnya bersamaan. Jalankan restore "
-                         "lagi. Snapshot pengaman menyimpan nilai sebelumnya.",
+    "hint.verification": "**Yang perlu dilakukan:** penyimpanan tidak berisi apa yang ditulis. Di penyimpanan "
+                         "PostgreSQL atau SQLite restore dibatalkan dan tidak ada yang berubah; melalui Data API "
+                         "snapshot pengaman menyimpan nilai yang ditimpa. Jalankan restore lagi.",
     "hint.table_missing": "**Yang perlu dilakukan:** tabelnya tidak ada. Di proyek Supabase, jalankan SQL dari "
                           "halaman Migrasi (`01_create_table.sql`) di SQL Editor. Periksa nama tabel di sidebar "
                           "(MVDB memakai `kv_store_cd38bf14`).",
@@ -410,8 +411,9 @@ TEXTS: dict[str, str] = {
                          "rencananya lagi), lalu konfirmasi rencana yang baru.",
     "hint.disk_full": "**Yang perlu dilakukan:** kosongkan sebagian ruang disk di server, lalu coba lagi. Berkas yang "
                       "belum selesai sudah dihapus.",
-    "hint.permission": "**Yang perlu dilakukan:** key ini tidak diizinkan melakukannya (row-level security). "
-                       "Gunakan key service_role atau connection string database.",
+    "hint.permission": "**Yang perlu dilakukan:** koneksi ini tidak diizinkan melakukannya: melalui Data API "
+                       "gunakan key service_role (row-level security menyembunyikan sisanya) atau connection "
+                       "string database; untuk berkas, periksa apakah berkas boleh ditulis.",
     "hint.no_connection": "**Yang perlu dilakukan:** periksa alamat dan koneksi internet. Proyek Supabase yang "
                           "dijeda harus dipulihkan dulu di dasbor Supabase. Lalu muat ulang dan coba lagi.",
     "hint.store": "**Yang perlu dilakukan:** periksa koneksi di sidebar, muat ulang, lalu coba lagi.",
