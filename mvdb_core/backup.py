@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backup_file import BackupWriter, resolve_out_path
+from .backup_file import BackupWriter, disk_full_error, publish, resolve_out_path
 from .categories import categorize
 from .errors import StoreError
+from .keys import Keys
 from .progress import ProgressFn, Stage, Tracker
+from .sealing import seal_file, suffix
 from .stores.base import Store
 
 
@@ -29,12 +32,56 @@ def backup(
     allow_empty: bool = False,
     progress: ProgressFn | None = None,
     total: int | None = None,
+    compression: str | None = None,
+    keys: Keys | None = None,
 ) -> BackupResult:
     """Write a backup of `store` (one point in time); raise StoreError (and leave no file) when it finds no rows.
 
     `total`, when the caller counted the rows already, makes the progress events say how far along it is.
+    With `compression` ("zstd", "gzip") or encrypting `keys`, the plain file is written first under
+    a hidden name, then packed into the final one.
     """
-    path = resolve_out_path(out)
+    keys = keys or Keys()
+    path = resolve_out_path(out, suffix=suffix(compression, keys.encrypts))
+    if not compression and not keys.encrypts:
+        return _write(store, path, categories, allow_empty, progress, total)
+    plain = _hidden(path, "plain")
+    try:
+        result = _write(store, plain, categories, allow_empty, progress, total)
+        _pack(plain, path, compression, keys)
+    finally:
+        plain.unlink(missing_ok=True)
+    result.path = path
+    return result
+
+
+def _hidden(path: Path, what: str) -> Path:
+    """A name the stale-partial cleanup of a later run recognises (PID and token) if this process is killed."""
+    return path.with_name(f".{path.name}.{what}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+
+
+def _pack(plain: Path, path: Path, compression: str | None, keys: Keys) -> None:
+    tmp = _hidden(path, "packed")
+    try:
+        with open(tmp, "xb") as f:
+            seal_file(plain, f, compression, keys, _hidden(path, "middle"))
+            f.flush()
+            os.fsync(f.fileno())
+        publish(tmp, path)
+    except OSError as exc:
+        raise disk_full_error(exc, path) or exc from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write(
+    store: Store,
+    path: Path,
+    categories: frozenset[str] | None,
+    allow_empty: bool,
+    progress: ProgressFn | None,
+    total: int | None,
+) -> BackupResult:
     tracker = Tracker(progress, Stage.BACKUP, total)
     with BackupWriter(path, store.describe(), categories) as writer:
         pages = store.iter_pages()

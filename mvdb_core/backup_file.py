@@ -51,6 +51,8 @@ from . import __version__
 from .categories import CATEGORY_NAMES, add_sorted_counts, empty_counts
 from .errors import DiskFullError, InvalidBackupError, UsageError
 from .jsonvalue import compact, dumps, loads, lone_surrogate, postgres_number_problem, postgres_number_range
+from .keys import Keys
+from .sealing import decode_file, layer_of, private_folder
 from .stores.base import Row
 from .stores.sorting import external_sort
 from .stores.sorting import pages as row_pages
@@ -81,20 +83,24 @@ _PARTIAL = re.compile(r"\.(.+)\.([0-9]+)(?:\.[0-9a-f]{8})?\.(?:partial|rewrite)"
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS})
 
 
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def default_name(today: date | None = None) -> str:
     return f"mvdb-backup-{(today or date.today()).isoformat()}.json"
 
 
-def resolve_out_path(out: str | os.PathLike[str] | None, today: date | None = None) -> Path:
-    """A file path as given, or a fresh default name inside a folder; never an existing file."""
+def resolve_out_path(out: str | os.PathLike[str] | None, today: date | None = None, suffix: str = "") -> Path:
+    """A file path as given, or a fresh default name (ending in `suffix`) inside a folder; never an existing file."""
     target = Path(out) if out else Path("backups")
     if str(out or "").endswith(os.sep) or target.is_dir() or not target.suffix:
         target.mkdir(parents=True, exist_ok=True)
         name = default_name(today)
-        path = target / name
+        path = target / (name + suffix)
         n = 2
         while path.exists():
-            path = target / name.replace(".json", f"-{n}.json")
+            path = target / (name.replace(".json", f"-{n}.json") + suffix)
             n += 1
         return path
     if target.exists():
@@ -115,9 +121,13 @@ class BackupWriter:
     are listed in `removed_partials` so that callers can say so.
     """
 
-    def __init__(self, path: Path, source: dict[str, Any], selected: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, path: Path, source: dict[str, Any], selected: Iterable[str] | None = None, timestamp: str | None = None
+    ) -> None:
+        """`timestamp` (ISO 8601) records another time than now: a snapshot's, when one is exported."""
         self.path = Path(path)
         self.source = source
+        self.timestamp = timestamp
         self.selected = sorted(selected) if selected else None
         self.counts = empty_counts()
         self.total = 0
@@ -189,7 +199,7 @@ class BackupWriter:
         return {
             "format": FORMAT,
             "version": VERSION,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "timestamp": self.timestamp or utc_now(),
             "createdBy": f"mvdb-backup {__version__}",
             "source": self.source,
             "sourceProjectId": self.source.get("projectId"),
@@ -468,20 +478,29 @@ def _file_id(path: Path) -> tuple[int, int, int]:
 class BackupFile:
     """A backup file opened for reading. `entries()` validates while it streams."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], keys: Keys | None = None) -> None:
+        """`keys` decrypt an age-encrypted file; a compressed or encrypted file is read from a private plain copy."""
         self.path = Path(path)
         if not self.path.exists():
             raise UsageError(f"backup file {self.path} not found")
         if self.path.is_dir():
             raise UsageError(f"{self.path} is a folder, not a backup file")
-        self.size = self.path.stat().st_size
-        if self.size == 0:
+        if self.path.stat().st_size == 0:
             raise InvalidBackupError(f"invalid backup file: {self.path.name} is empty")
+        self._data = self.path  # what is read: the file itself, or its decoded copy
+        self._work: tempfile.TemporaryDirectory[str] | None = None
+        with open(self.path, "rb") as f:
+            self.layers = layer_of(f.read(64))
+        if self.layers is not None:
+            self._work = private_folder()
+            self._data = decode_file(self.path, keys or Keys(), Path(self._work.name))
+            if self._data.stat().st_size == 0:
+                raise InvalidBackupError(f"invalid backup file: {self.path.name} holds an empty file")
         self.metadata: dict[str, Any]
         self._validated: tuple[int, int, int] | None = None  # file identity after a full, valid read
         self._reread_ok = False  # that read cut every value from its line as is: a re-read may skip the checks
         self._sorted: BinaryIO | None = None  # a 2.x file's checked entries in key order, after a full read
-        with open(self.path, "rb") as f:
+        with open(self._data, "rb") as f:
             first = f.readline(HEADER_RESERVE * 4)
             if first.startswith(_BOM):  # a UTF-8 byte order mark (Windows editors): not part of the JSON
                 first = first[len(_BOM) :]
@@ -498,7 +517,7 @@ class BackupFile:
             self.metadata = meta
             self._lines = self.version.startswith("3.")  # a 2.x file in this layout is still read as 2.x
         if not self._lines:
-            self.metadata = _Legacy(self.path).metadata()
+            self.metadata = _Legacy(self._data).metadata()
 
     @property
     def version(self) -> str:
@@ -535,12 +554,12 @@ class BackupFile:
             return
         digest = hashlib.sha256()
         if self._reread_ok and self._validated == _file_id(self.path):
-            for batch in _tokenize(self.path, self._data_offset, digest):
+            for batch in _tokenize(self._data, self._data_offset, digest):
                 yield list(zip(batch.keys, batch.values))
             self._check_digest(digest)
             return
         validator = _Validator()
-        for batch in _tokenize(self.path, self._data_offset, digest):
+        for batch in _tokenize(self._data, self._data_offset, digest):
             yield validator.rows(batch)
         self._check_digest(digest)
         self._check_totals(validator.total, validator.counts)
@@ -556,7 +575,7 @@ class BackupFile:
         copy = tempfile.TemporaryFile()
         try:
             total = 0
-            for page in _Legacy(self.path).pages():
+            for page in _Legacy(self._data).pages():
                 _write_records(copy, page)
                 total += len(page)
                 yield page

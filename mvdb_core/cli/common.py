@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..keys import IDENTITY_ENV, PASSPHRASE_ENV
 from ..redaction import url_secrets
 from ..stores import DEFAULT_STORE, DEFAULT_TABLE, KEY_ENV, Store, open_store
 
 SECRET_OPTIONS = ("key", "from_key", "to_key", "anon_key")
-SECRET_ENVIRONMENT = (KEY_ENV, "MVDB_FROM_KEY", "MVDB_TO_KEY")
+SECRET_ENVIRONMENT = (
+    KEY_ENV, "MVDB_FROM_KEY", "MVDB_TO_KEY", IDENTITY_ENV, PASSPHRASE_ENV, "MVDB_REPOSITORY_KEY",
+    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+)
 URL_OPTIONS = ("store", "from_url", "to_url")
 
 
@@ -36,3 +40,19 @@ def store_args(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 def open_from_args(args: argparse.Namespace) -> Store:
     return open_store(args.store, args.table, getattr(args, "key", None))
+
+
+def encrypt_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--recipient", action="append", metavar="AGE_PUBLIC_KEY",
+                   help="encrypt with age to this public key (repeatable)")
+    p.add_argument("--recipients-file", action="append", metavar="FILE",
+                   help="encrypt to the public keys in FILE, one per line (repeatable)")
+    p.add_argument("--passphrase", action="store_true",
+                   help=f"encrypt with a passphrase, read from {PASSPHRASE_ENV} or asked for")
+
+
+def identity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--identity", action="append", metavar="FILE",
+                   help=f"age identity file that decrypts the data (repeatable; or set {IDENTITY_ENV})")
+    p.add_argument("--passphrase", action="store_true",
+                   help=f"ask for the passphrase of passphrase-encrypted data (or set {PASSPHRASE_ENV})")

@@ -12,14 +12,17 @@ from ..backup_file import BackupFile
 from ..categories import parse_category_list
 from ..demo import DEFAULT_ROWS, seed_store
 from ..errors import UsageError
-from .common import open_from_args, store_args
+from ..keys import keys_from_args
+from ..sealing import COMPRESSIONS
+from .common import encrypt_args, identity_args, open_from_args, store_args
 from .output import print_counts, print_removed, progress_bar
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     cats = parse_category_list(args.categories)
     with open_from_args(args) as store, progress_bar() as progress:
-        result = backup(store, args.out, cats, args.allow_empty, progress)
+        result = backup(store, args.out, cats, args.allow_empty, progress,
+                        compression=args.compress, keys=keys_from_args(args, encrypt=True))
     meta = result.metadata
     print_removed(result.removed_partials)
     print(f"Backup written: {result.path}")
@@ -29,7 +32,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    bf = BackupFile(args.file)
+    bf = BackupFile(args.file, keys_from_args(args))
     summary = bf.validate()
     digest = "sha256 verified" if bf.metadata.get("sha256") else "no digest in this file (version 2.0.0)"
     print(f"OK: {args.file} is a valid backup (version {bf.version}): {summary.total:,} entries, {digest}")
@@ -42,7 +45,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise UsageError("give either a backup FILE or --store URL")
     reason = None
     if args.file:
-        summary = BackupFile(args.file).validate()
+        summary = BackupFile(args.file, keys_from_args(args)).validate()
         counts, total = summary.counts, summary.total
     else:
         with open_from_args(args) as store:
@@ -72,16 +75,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--out", help="file or folder for the backup (default: backups/)")
     p.add_argument("--categories", help="comma-separated subset of categories")
     p.add_argument("--allow-empty", action="store_true", help="write a backup even when it finds no rows")
+    p.add_argument("--compress", choices=COMPRESSIONS, help="compress the file (.json.zst or .json.gz)")
+    encrypt_args(p)
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("verify", help="check a backup file completely (structure, keys, counts, digest)")
     p.add_argument("file")
+    identity_args(p)
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("stats", help="rows per category of a store or a backup file")
     p.add_argument("file", nargs="?")
     store_args(p, required=False)
     p.add_argument("--json", action="store_true", help='print {"total": N, "categories": {...}}')
+    identity_args(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("demo", help="fill an empty store with realistic synthetic MVDB data")

@@ -9,8 +9,9 @@ import orjson
 
 from ..backup_file import BackupFile
 from ..categories import parse_category_list
+from ..keys import keys_from_args
 from ..restore import RestoreOptions, parse_remap, plan_restore, restore
-from .common import open_from_args, store_args
+from .common import identity_args, open_from_args, store_args
 from .output import confirm, print_plan, print_removed, progress_bar
 
 
@@ -27,7 +28,7 @@ def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreO
 
 def cmd_restore(args: argparse.Namespace) -> int:
     options = restore_options(args, args.dry_run)
-    bf = BackupFile(args.file)
+    bf = BackupFile(args.file, keys_from_args(args))
     print(f"Backup {bf.path.name}: version {bf.version}, {bf.metadata.get('timestamp', 'no date')}")
     with open_from_args(args) as store:
         expected = None
@@ -59,7 +60,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     with open_from_args(args) as store:
-        plan = plan_restore(BackupFile(args.file), store, restore_options(args))
+        plan = plan_restore(BackupFile(args.file, keys_from_args(args)), store, restore_options(args))
     if args.json:
         print(orjson.dumps(plan.as_dict()).decode())
     else:
@@ -74,6 +75,7 @@ def restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-legacy-repair", action="store_true",
                    help="do not re-encode master_* objects of 2.0.0 files as JSON strings")
     p.add_argument("--remap-user", action="append", metavar="OLD=NEW", help="rewrite a userId (repeatable)")
+    identity_args(p)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
