@@ -24,6 +24,8 @@ class Stage(str, Enum):
     DIGEST = "digest"
     SOURCE_DIGEST = "source_digest"
     DEMO = "demo"
+    SNAPSHOT = "snapshot"
+    EXPORT = "export"
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,6 @@ offers passphrase encryption only on whole byte strings), see docs/repository.md
 from __future__ import annotations
 
 import gzip
-import os
-import secrets
 import shutil
 import tempfile
 import zlib
@@ -196,16 +194,3 @@ def open_bytes(data: bytes, identities: list[Any], what: str) -> bytes:
         raise InvalidBackupError(f"{what} is damaged (it does not decrypt); nothing was written") from None
     except zstandard.ZstdError:
         raise InvalidBackupError(f"{what} is damaged (it does not decompress); nothing was written") from None
-
-
-def fsync_write(path: Path, data: bytes) -> None:
-    """Write a new file whole and flushed to disk (its name appears only when it is complete)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 """Command line: `python -m mvdb_core COMMAND ...`. The dashboard calls the same core functions.
 
-One module per command group (`data`, `restore`, `migration`); `output` prints, `common` holds
+One module per command group (`data`, `restore`, `repository`, `migration`); `output` prints, `common` holds
 the store options. Exit codes: 0 success, 1 the operation failed (store error, verification
 mismatch), 2 bad usage or an invalid backup file. Errors are one line on stderr, with every
 secret masked; --debug adds the traceback.
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from .. import __version__
 from ..errors import MvdbError
 from ..redaction import redact
-from . import data, migration, restore
+from . import data, migration, repository, restore
 from .common import secrets_of
 
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mvdb-backup {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (data, restore, migration):
+    for group in (data, restore, repository, migration):
         group.add_parsers(sub)
     return parser
 

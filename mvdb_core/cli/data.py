@@ -16,6 +16,7 @@ from ..keys import keys_from_args
 from ..sealing import COMPRESSIONS
 from .common import encrypt_args, identity_args, open_from_args, store_args
 from .output import print_counts, print_removed, progress_bar
+from .repository import cmd_repo_stats
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -41,8 +42,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    if args.repo:
+        if args.store or args.file:
+            raise UsageError("give one of a backup FILE, --store URL or --repo REPO")
+        return cmd_repo_stats(args)
     if (args.store is None) == (args.file is None):
-        raise UsageError("give either a backup FILE or --store URL")
+        raise UsageError("give either a backup FILE, --store URL or --repo REPO")
     reason = None
     if args.file:
         summary = BackupFile(args.file, keys_from_args(args)).validate()
@@ -87,6 +92,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p = sub.add_parser("stats", help="rows per category of a store or a backup file")
     p.add_argument("file", nargs="?")
     store_args(p, required=False)
+    p.add_argument("--repo", help="a snapshot repository (with --snapshot): the counts of a snapshot")
+    p.add_argument("--snapshot", default="latest", metavar="ID", help="snapshot id or prefix (default latest)")
     p.add_argument("--json", action="store_true", help='print {"total": N, "categories": {...}}')
     identity_args(p)
     p.set_defaults(func=cmd_stats)

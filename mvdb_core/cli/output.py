@@ -15,6 +15,7 @@ from ..restore import Plan
 STAGE_LABELS = {
     Stage.BACKUP: "backup", Stage.PLAN: "plan", Stage.WRITE: "write", Stage.VERIFY: "verify",
     Stage.DIGEST: "digest", Stage.SOURCE_DIGEST: "source digest", Stage.DEMO: "demo",
+    Stage.SNAPSHOT: "snapshot", Stage.EXPORT: "read snapshot",
 }
 
 
@@ -77,3 +78,12 @@ def progress_bar() -> Iterator[ProgressFn | None]:
             bars.update(tasks[event.stage], completed=event.done, total=event.total)
 
         yield render
+
+
+def size_text(n: float) -> str:
+    """Bytes for people: 812 B, 31.4 KB, 2.3 MB."""
+    for unit in ("B", "KB", "MB"):
+        if n < 1000:
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} GB"

@@ -9,10 +9,12 @@ import orjson
 
 from ..backup_file import BackupFile
 from ..categories import parse_category_list
+from ..errors import UsageError
 from ..keys import keys_from_args
 from ..restore import RestoreOptions, parse_remap, plan_restore, restore
 from .common import identity_args, open_from_args, store_args
 from .output import confirm, print_plan, print_removed, progress_bar
+from .repository import snapshot_file
 
 
 def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreOptions:
@@ -27,9 +29,19 @@ def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreO
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    if (args.file is None) == (args.repo is None):
+        raise UsageError("give either a backup FILE or --repo REPO (with --snapshot ID)")
     options = restore_options(args, args.dry_run)
+    if args.repo:
+        with snapshot_file(args) as (bf, title):
+            print(title)
+            return _restore(args, bf, options)
     bf = BackupFile(args.file, keys_from_args(args))
     print(f"Backup {bf.path.name}: version {bf.version}, {bf.metadata.get('timestamp', 'no date')}")
+    return _restore(args, bf, options)
+
+
+def _restore(args: argparse.Namespace, bf: BackupFile, options: RestoreOptions) -> int:
     with open_from_args(args) as store:
         expected = None
         if options.dry_run or not args.yes:
@@ -79,8 +91,11 @@ def restore_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("restore", help="restore a backup file into a store (plan, snapshot, write, verify)")
-    p.add_argument("file")
+    p = sub.add_parser("restore", help="restore a backup file or a repository's snapshot into a store "
+                       "(plan, safety snapshot, write, verify)")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--repo", help="restore a snapshot of this repository instead of a file")
+    p.add_argument("--snapshot", default="latest", metavar="ID", help="snapshot id or prefix (default latest)")
     store_args(p)
     restore_args(p)
     p.add_argument("--dry-run", action="store_true", help="print the plan and write nothing")

@@ -162,6 +162,8 @@ TEXTS: dict[str, str] = {
     "stage.digest": "Computing the content digest",
     "stage.source_digest": "Re-reading the source",
     "stage.demo": "Writing demo data",
+    "stage.snapshot": "Taking the snapshot",
+    "stage.export": "Reading the snapshot",
     # -- backup ---------------------------------------------------------------------------------
     "backup.title": "Backup",
     "backup.intro": "Save every row of the database into one file, mvdb-backup-YYYY-MM-DD.json. Supabase's free "

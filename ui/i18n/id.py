@@ -162,6 +162,8 @@ TEXTS: dict[str, str] = {
     "stage.digest": "Menghitung digest isi",
     "stage.source_digest": "Membaca ulang sumber",
     "stage.demo": "Menulis data demo",
+    "stage.snapshot": "Mengambil snapshot",
+    "stage.export": "Membaca snapshot",
     # -- backup ---------------------------------------------------------------------------------
     "backup.title": "Backup",
     "backup.intro": "Simpan semua baris database ke dalam satu berkas, mvdb-backup-YYYY-MM-DD.json. Paket gratis "

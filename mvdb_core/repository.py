@@ -1,0 +1,490 @@
+"""A snapshot repository: incremental, compressed, optionally encrypted copies of the KV table.
+
+Rows are cut, in key order, into leaves whose boundaries depend on the keys (and a minimum and
+maximum size), so that one edited row rewrites one leaf. A leaf is the 3.0.0 entry lines of its
+rows, compressed, then encrypted, and stored once under a keyed hash of its plaintext. A snapshot
+is a small object: its time, tags and leaf names in the open (what an unattended writer needs), and
+a sealed part with the 3.0.0 metadata and each leaf's digest. Layout and threat model:
+docs/repository.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import socket
+import zlib
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyrage
+
+from . import __version__
+from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, disk_full_error, publish, utc_now
+from .categories import add_sorted_counts, categorize, empty_counts
+from .errors import InvalidBackupError, UsageError
+from .keys import PASSPHRASE_ENV, Keys
+from .object_store import ObjectMissing, ObjectStore, RepositoryError, open_object_store
+from .progress import ProgressFn, Stage, Tracker
+from .sealing import ZSTD_LEVEL, open_bytes, seal_bytes
+from .stores.base import Store
+
+FORMAT = "mvdb-repository"
+SNAPSHOT_FORMAT = "mvdb-snapshot"
+CONFIG = "config"
+ENCRYPTIONS = ("age", "passphrase", "none")
+WRITER_KEY_ENV = "MVDB_REPOSITORY_KEY"
+STATE_ENV = "MVDB_STATE_DIR"
+# docs/benchmarks.md: about 50 rows of MVDB data per leaf; one edited row rewrites about 30 KB.
+LEAF_BITS = 6
+LEAF_MIN = 8 << 10
+LEAF_MAX = 256 << 10
+_PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
+_LINE_START = b'{"key":"'
+_LINE_END = b"},\n"
+
+
+@dataclass
+class SnapshotInfo:
+    """A snapshot as the listing shows it; `total` and `categories` need the key when the repository is encrypted."""
+
+    id: str
+    time: str
+    tags: list[str]
+    size: int
+    new_bytes: int
+    reused_bytes: int
+    leaves: list[str]
+    sealed: bytes
+    total: int | None = None
+    categories: dict[str, int] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "short_id": self.id[:8], "time": self.time, "tags": self.tags, "total": self.total,
+            "categories": self.categories, "size": self.size, "new_bytes": self.new_bytes,
+            "reused_bytes": self.reused_bytes, "leaves": len(self.leaves),
+        }
+
+
+@dataclass
+class SnapshotResult:
+    id: str
+    time: str
+    total: int
+    categories: dict[str, int]
+    new_bytes: int
+    reused_bytes: int
+    new_leaves: int
+    reused_leaves: int
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "short_id": self.id[:8], "time": self.time, "total": self.total,
+            "categories": self.categories, "new_bytes": self.new_bytes, "reused_bytes": self.reused_bytes,
+            "new_leaves": self.new_leaves, "reused_leaves": self.reused_leaves, "sha256": self.sha256,
+        }
+
+
+@dataclass
+class _Secrets:
+    recipients: list[Any] = field(default_factory=list)
+    identities: list[Any] = field(default_factory=list)
+    names: bytes | None = None
+
+
+class Repository:
+    """An opened repository: `init()` makes one, `Repository(url)` opens it."""
+
+    def __init__(self, url: str, objects: ObjectStore | None = None) -> None:
+        self.url = url
+        self.objects = objects or open_object_store(url)
+        try:
+            raw = self.objects.get(CONFIG)
+        except ObjectMissing:
+            raise RepositoryError(f"no repository at {url}; create one with `init --repo {url}`") from None
+        try:
+            self.config = orjson.loads(raw)
+            assert self.config["format"] == FORMAT and self.config["encryption"] in ENCRYPTIONS
+        except (orjson.JSONDecodeError, AssertionError, KeyError, TypeError):
+            raise RepositoryError(f"{url} holds a damaged or foreign repository config; nothing was changed") from None
+        if self.config.get("version") != 1:
+            raise RepositoryError(
+                f"{url} is a repository of version {self.config.get('version')}; this tool reads version 1"
+            )
+
+    @property
+    def id(self) -> str:
+        return str(self.config["id"])
+
+    @property
+    def encryption(self) -> str:
+        return str(self.config["encryption"])
+
+    # ----------------------------------------------------------------------------------------
+    # Keys
+
+    def _secrets(self, keys: Keys, writing: bool) -> _Secrets:
+        """The keys this command can use here: recipients and the leaf-name key to write, identities to read."""
+        mode = self.encryption
+        if mode == "none":
+            return _Secrets()
+        recipients = [pyrage.x25519.Recipient.from_str(r) for r in self.config["recipients"]]
+        if mode == "passphrase":
+            if keys.passphrase is None:
+                raise UsageError(f"the repository {self.url} is encrypted with a passphrase: set {PASSPHRASE_ENV}")
+            try:
+                master = orjson.loads(pyrage.passphrase.decrypt(base64.b64decode(self.config["master"]),
+                                                               keys.passphrase))
+            except pyrage.DecryptError:
+                raise UsageError(f"the passphrase does not open the repository {self.url}") from None
+            identity = pyrage.x25519.Identity.from_str(master["identity"])
+            return _Secrets(recipients, [identity], bytes.fromhex(master["names"]))
+        names = self._writer_key() if writing else None
+        return _Secrets(recipients, keys.identities, names)
+
+    def _writer_key(self) -> bytes:
+        """The key of leaf names for an age repository: MVDB_REPOSITORY_KEY, else this machine's own (made once).
+
+        Whoever reads the bucket cannot compute it, so cannot confirm a guessed leaf. Machines with
+        different keys still write correct snapshots; they only do not share leaves.
+        """
+        text = os.environ.get(WRITER_KEY_ENV, "").strip()
+        if text:
+            try:
+                return bytes.fromhex(text)
+            except ValueError:
+                raise UsageError(f"{WRITER_KEY_ENV} is not a hex key; copy it from the writer key file") from None
+        path = writer_key_path(self.id)
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except FileNotFoundError:
+            pass
+        key = secrets.token_bytes(32)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key.hex() + "\n")
+        return key
+
+    def _name(self, secret: _Secrets, plaintext: bytes) -> str:
+        if secret.names is None:
+            return hashlib.sha256(plaintext).hexdigest()
+        return hmac.new(secret.names, plaintext, hashlib.sha256).hexdigest()
+
+    # ----------------------------------------------------------------------------------------
+    # Writing a snapshot
+
+    def snapshot(
+        self,
+        store: Store,
+        keys: Keys,
+        tags: list[str] | None = None,
+        time: str | None = None,
+        progress: ProgressFn | None = None,
+    ) -> SnapshotResult:
+        """Store a snapshot of every row (one point in time): new leaves first, the snapshot object last."""
+        secret = self._secrets(keys, writing=True)
+        stamp = parse_time(time) if time else utc_now()
+        existing = dict(self.objects.list("leaves/"))
+        level = int(self.config["compression"]["level"])
+        cutter = _Cutter(int(self.config["leaves"]["bits"]), int(self.config["leaves"]["min"]),
+                         int(self.config["leaves"]["max"]))
+        digest = hashlib.sha256()
+        held = b""  # the last line so far: the digest takes it without its comma once it is the last
+        counts = empty_counts()
+        refs: list[dict[str, Any]] = []
+        written: dict[str, Future[int]] = {}
+        reused_bytes = 0
+        tracker = Tracker(progress, Stage.SNAPSHOT)
+        total = 0
+
+        def store_leaf(name: str, plaintext: bytes) -> int:
+            data = seal_bytes(plaintext, level, secret.recipients)
+            self.objects.put(_leaf_path(name), data)
+            return len(data)
+
+        with ThreadPoolExecutor(_PARALLEL) as pool:
+            pending: deque[Future[int]] = deque()
+
+            def emit(lines: list[bytes], first: str) -> None:
+                nonlocal reused_bytes
+                plaintext = b"".join(lines)
+                name = self._name(secret, plaintext)
+                ref = {"name": name, "sha256": hashlib.sha256(plaintext).hexdigest(), "rows": len(lines),
+                       "first": first}
+                refs.append(ref)
+                path = _leaf_path(name)
+                if path in existing:
+                    ref["size"] = existing[path]
+                    reused_bytes += existing[path]
+                elif name not in written:
+                    written[name] = future = pool.submit(store_leaf, name, plaintext)
+                    pending.append(future)
+                    while len(pending) > 2 * _PARALLEL:  # bounded memory: wait for the oldest writes
+                        pending.popleft().result()
+
+            pages = store.iter_pages()
+            try:
+                for page in pages:
+                    if not page:
+                        continue
+                    keys_ = [row[0] for row in page]
+                    add_sorted_counts(counts, keys_)
+                    lines = _lines(page)
+                    digest.update(held)
+                    digest.update(b"".join(lines[:-1]))
+                    held = lines[-1]
+                    cutter.add(keys_, lines, emit)
+                    total += len(page)
+                    tracker.add(len(page), categorize(keys_[-1]))
+            finally:
+                pages.close()
+            cutter.flush(emit)
+            sizes = {name: future.result() for name, future in written.items()}
+        if held:
+            digest.update(held[:-2] + b"\n")
+        for ref in refs:
+            ref.setdefault("size", sizes.get(ref["name"], 0))
+        new_bytes = sum(sizes.values())
+        sha = digest.hexdigest()
+        source = store.describe()
+        metadata = {
+            "format": "mvdb-backup", "version": "3.0.0", "timestamp": stamp, "createdBy": f"mvdb-backup {__version__}",
+            "source": source, "sourceProjectId": source.get("projectId"), "totalItems": total,
+            "categories": counts, "selectedCategories": None, "sha256": sha,
+        }
+        sealed = seal_bytes(orjson.dumps({"metadata": metadata, "leaves": refs}), level, secret.recipients)
+        body = {
+            "format": SNAPSHOT_FORMAT, "version": 1, "time": stamp, "tags": sorted(set(tags or [])),
+            "host": socket.gethostname(), "leaves": [r["name"] for r in refs], "new_bytes": new_bytes,
+            "reused_bytes": reused_bytes, "sealed": base64.b64encode(sealed).decode(),
+        }
+        raw = orjson.dumps(body)
+        snap_id = hashlib.sha256(raw).hexdigest()
+        self.objects.put(f"snapshots/{snap_id}", raw)
+        tracker.finish()
+        return SnapshotResult(snap_id, stamp, total, counts, new_bytes + len(raw), reused_bytes, len(sizes),
+                              len(refs) - len(sizes), sha)
+
+    # ----------------------------------------------------------------------------------------
+    # Reading
+
+    def snapshots(self, keys: Keys | None = None) -> list[SnapshotInfo]:
+        """Every snapshot, oldest first; with the key, each one's row counts too."""
+        found = []
+        for name, size in self.objects.list("snapshots/"):
+            body = self._snapshot_body(name.removeprefix("snapshots/"))
+            found.append(SnapshotInfo(
+                name.removeprefix("snapshots/"), body["time"], body["tags"], body["new_bytes"] + size,
+                body["new_bytes"], body["reused_bytes"], body["leaves"], base64.b64decode(body["sealed"]),
+            ))
+        found.sort(key=lambda s: (s.time, s.id))
+        if keys is not None and (self.encryption == "none" or keys.identities or keys.passphrase is not None):
+            secret = self._secrets(keys, writing=False)
+            for info in found:
+                meta = self._open_sealed(info, secret)["metadata"]
+                info.total, info.categories = meta["totalItems"], meta["categories"]
+        return found
+
+    def find(self, ref: str | None, keys: Keys | None = None) -> SnapshotInfo:
+        """A snapshot by id, unique id prefix, or `latest` (the default)."""
+        listing = self.snapshots(keys)
+        if not listing:
+            raise RepositoryError(f"the repository {self.url} holds no snapshot yet; take one with `snapshot`")
+        if ref in (None, "", "latest"):
+            return listing[-1]
+        assert ref is not None
+        matches = [s for s in listing if s.id.startswith(ref.lower())]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise UsageError(f"no snapshot {ref} in {self.url}; `snapshots --repo {self.url}` lists them")
+        raise UsageError(f"snapshot id {ref} is ambiguous ({len(matches)} snapshots start with it); give more of it")
+
+    def contents(self, info: SnapshotInfo, keys: Keys) -> dict[str, Any]:
+        """The sealed part: the 3.0.0 metadata and the leaves with their digests."""
+        return self._open_sealed(info, self._secrets(keys, writing=False))
+
+    def export(self, info: SnapshotInfo, out: Path, keys: Keys, progress: ProgressFn | None = None) -> dict[str, Any]:
+        """Write the snapshot as a 3.0.0 backup file at `out` (never overwriting); return its metadata.
+
+        Every leaf is checked against its digest as it arrives; a missing or damaged one stops
+        the export and no file appears.
+        """
+        secret = self._secrets(keys, writing=False)
+        sealed = self._open_sealed(info, secret)
+        meta, refs = sealed["metadata"], sealed["leaves"]
+        if out.exists():
+            raise UsageError(f"{out} already exists; files are never overwritten: choose another --out")
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+        digest = hashlib.sha256()
+        tracker = Tracker(progress, Stage.EXPORT, meta["totalItems"])
+        try:
+            with open(tmp, "xb") as f:
+                f.write(_HEAD + orjson.dumps(meta) + b",\n" + _DATA_LINE)
+                for i, (ref, plaintext) in enumerate(self._leaves(info, refs, secret)):
+                    if i == len(refs) - 1:  # the last entry has no comma after it
+                        plaintext = plaintext[:-2] + b"\n"
+                    digest.update(plaintext)
+                    f.write(plaintext)
+                    tracker.add(ref["rows"])
+                f.write(b"]}\n")
+                if digest.hexdigest() != meta["sha256"]:
+                    raise InvalidBackupError(
+                        f"snapshot {info.id[:8]} does not add up: its leaves give sha256 {digest.hexdigest()[:12]}…, "
+                        f"its metadata says {meta['sha256'][:12]}…; nothing was written"
+                    )
+                f.flush()
+                os.fsync(f.fileno())
+            publish(tmp, out)
+        except OSError as exc:
+            raise disk_full_error(exc, out) or exc from None
+        finally:
+            tmp.unlink(missing_ok=True)
+        tracker.finish()
+        return dict(meta)
+
+    def _leaves(self, info: SnapshotInfo, refs: list[dict[str, Any]], secret: _Secrets
+                ) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """Each leaf's checked plaintext, in order; reads run ahead in parallel, a bounded window."""
+        def fetch(ref: dict[str, Any]) -> bytes:
+            what = f"snapshot {info.id[:8]}: leaf {ref['name'][:12]}"
+            try:
+                raw = self.objects.get(_leaf_path(ref["name"]))
+            except ObjectMissing:
+                raise RepositoryError(f"{what} is missing from the repository; nothing was written") from None
+            plaintext = open_bytes(raw, secret.identities, what)
+            if hashlib.sha256(plaintext).hexdigest() != ref["sha256"]:
+                raise InvalidBackupError(f"{what} is damaged (its digest does not match); nothing was written")
+            return plaintext
+
+        with ThreadPoolExecutor(_PARALLEL) as pool:
+            window: deque[tuple[dict[str, Any], Future[bytes]]] = deque()
+            todo = iter(refs)
+            for ref in todo:
+                window.append((ref, pool.submit(fetch, ref)))
+                if len(window) >= 2 * _PARALLEL:
+                    break
+            while window:
+                ref, future = window.popleft()
+                nxt = next(todo, None)
+                if nxt is not None:
+                    window.append((nxt, pool.submit(fetch, nxt)))
+                yield ref, future.result()
+
+    def _snapshot_body(self, snap_id: str) -> dict[str, Any]:
+        raw = self.objects.get(f"snapshots/{snap_id}")
+        if hashlib.sha256(raw).hexdigest() != snap_id:
+            raise InvalidBackupError(f"snapshot {snap_id[:8]} is damaged (its content does not match its id)")
+        body = orjson.loads(raw)
+        if body.get("format") != SNAPSHOT_FORMAT:
+            raise RepositoryError(f"snapshots/{snap_id[:8]} is not a snapshot of this tool")
+        return dict(body)
+
+    def _open_sealed(self, info: SnapshotInfo, secret: _Secrets) -> dict[str, Any]:
+        return dict(orjson.loads(open_bytes(info.sealed, secret.identities, f"snapshot {info.id[:8]}")))
+
+
+# --------------------------------------------------------------------------------------------
+# Making a repository
+
+
+def init_repository(url: str, encryption: str, keys: Keys) -> Repository:
+    """Create a repository (refusing a location that already holds one)."""
+    objects = open_object_store(url)
+    if objects.exists(CONFIG):
+        raise UsageError(f"{url} already holds a repository; use it as it is or choose another location")
+    if encryption not in ENCRYPTIONS:
+        raise UsageError(f"unknown encryption {encryption!r}")
+    config: dict[str, Any] = {
+        "format": FORMAT, "version": 1, "id": secrets.token_hex(16), "created": utc_now(),
+        "createdBy": f"mvdb-backup {__version__}", "encryption": encryption,
+        "compression": {"codec": "zstd", "level": ZSTD_LEVEL},
+        "leaves": {"cut": "crc32 of the key", "bits": LEAF_BITS, "min": LEAF_MIN, "max": LEAF_MAX},
+    }
+    if encryption == "age":
+        if not keys.recipients:
+            raise UsageError("give at least one --recipient or --recipients-file (or choose --passphrase or "
+                             "--no-encryption)")
+        config["recipients"] = keys.recipient_texts
+    elif encryption == "passphrase":
+        assert keys.passphrase is not None
+        identity = pyrage.x25519.Identity.generate()
+        master = orjson.dumps({"identity": str(identity), "names": secrets.token_hex(32)})
+        config["recipients"] = [str(identity.to_public())]
+        config["master"] = base64.b64encode(pyrage.passphrase.encrypt(master, keys.passphrase)).decode()
+    objects.put(CONFIG, orjson.dumps(config, option=orjson.OPT_INDENT_2))
+    return Repository(url, objects)
+
+
+def writer_key_path(repo_id: str) -> Path:
+    base = os.environ.get(STATE_ENV) or os.path.join(os.path.expanduser("~"), ".local", "state", "mvdb-backup")
+    return Path(base) / "repositories" / f"{repo_id}.key"
+
+
+def parse_time(text: str) -> str:
+    """An ISO 8601 time as the repository records it (UTC, milliseconds, Z)."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--time {text!r} is not an ISO 8601 time; write e.g. 2026-12-01T03:00:00Z") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------------------------
+# Leaves
+
+
+def _leaf_path(name: str) -> str:
+    return f"leaves/{name[:2]}/{name}"
+
+
+def _lines(page: list[tuple[str, bytes]]) -> list[bytes]:
+    """Each row as its 3.0.0 line, `{"key":"K","value":V},\\n`, exactly as a backup file holds it."""
+    keys = [row[0] for row in page]
+    if _JSON_ESCAPED.search("".join(keys)) is None:
+        encoded = [k.encode() for k in keys]
+    else:
+        encoded = [orjson.dumps(k)[1:-1] for k in keys]
+    return [b"".join((_LINE_START, k, _AFTER_KEY, row[1], _LINE_END)) for k, row in zip(encoded, page)]
+
+
+class _Cutter:
+    """Cuts lines into leaves: after a key whose crc32 has its low `bits` bits zero, within min and max bytes."""
+
+    def __init__(self, bits: int, minimum: int, maximum: int) -> None:
+        self.mask = (1 << bits) - 1
+        self.minimum, self.maximum = minimum, maximum
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.first: str | None = None
+
+    def add(self, keys: list[str], lines: list[bytes], emit: Any) -> None:
+        mask, minimum, maximum = self.mask, self.minimum, self.maximum
+        crc = zlib.crc32
+        for key, line in zip(keys, lines):
+            if self.first is None:
+                self.first = key
+            self.lines.append(line)
+            self.size += len(line)
+            if self.size >= maximum or (self.size >= minimum and crc(key.encode()) & mask == 0):
+                self.flush(emit)
+
+    def flush(self, emit: Any) -> None:
+        if self.lines:
+            assert self.first is not None
+            emit(self.lines, self.first)
+        self.lines, self.size, self.first = [], 0, None
