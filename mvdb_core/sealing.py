@@ -122,8 +122,7 @@ def _compress(src: BinaryIO, dst: BinaryIO, compression: str) -> None:
 def _decompress(src: BinaryIO, dst: BinaryIO, layer: str, name: str) -> None:
     try:
         if layer == "zstd":
-            with zstandard.ZstdDecompressor().stream_reader(src, read_across_frames=True) as z:
-                shutil.copyfileobj(z, dst, _COPY)
+            _unzstd(src, dst)
         else:
             with gzip.GzipFile(fileobj=src, mode="rb") as z:
                 shutil.copyfileobj(z, dst, _COPY)
@@ -132,6 +131,22 @@ def _decompress(src: BinaryIO, dst: BinaryIO, layer: str, name: str) -> None:
             f"invalid backup file: the {layer} data of {name} is damaged or truncated ({str(exc)[:80]}); "
             "use an intact copy"
         ) from None
+
+
+def _unzstd(src: BinaryIO, dst: BinaryIO) -> None:
+    """Every frame (the zstd program may write several); a frame cut short is an error, not a shorter file."""
+    decompressor = zstandard.ZstdDecompressor()
+    frame, started = decompressor.decompressobj(), False
+    while chunk := src.read(_COPY):
+        while chunk:
+            started = True
+            dst.write(frame.decompress(chunk))
+            chunk = b""
+            if frame.eof:
+                chunk = frame.unused_data
+                frame, started = decompressor.decompressobj(), False
+    if started:
+        raise zstandard.ZstdError("the last frame is cut short")
 
 
 def _encrypt(src: BinaryIO, dst: BinaryIO, keys: Keys) -> None:

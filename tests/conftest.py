@@ -10,6 +10,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from pgserver import PgServer, find_pg_bin
 from rest_fixtures import rest_server  # noqa: F401  (the Supabase Data API test double)
+from s3_server import bucket, s3_endpoint, s3_env  # noqa: F401  (a real S3 server process: moto)
 
 # Hypothesis keeps its files (examples, caches) in a scratch folder, not in .hypothesis/ of the checkout.
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="mvdb-hypothesis-")

@@ -21,9 +21,9 @@ from .repository import cmd_repo_stats
 
 def cmd_backup(args: argparse.Namespace) -> int:
     cats = parse_category_list(args.categories)
+    keys = keys_from_args(args, encrypt=True)
     with open_from_args(args) as store, progress_bar() as progress:
-        result = backup(store, args.out, cats, args.allow_empty, progress,
-                        compression=args.compress, keys=keys_from_args(args, encrypt=True))
+        result = backup(store, args.out, cats, args.allow_empty, progress, compression=args.compress, keys=keys)
     meta = result.metadata
     print_removed(result.removed_partials)
     print(f"Backup written: {result.path}")

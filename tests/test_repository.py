@@ -1,0 +1,310 @@
+"""Snapshot repositories in a folder and in a real S3 server (moto, over HTTP): incremental, exact, safe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import zstandard
+from helpers import ROOT, cli, dump
+from s3_server import objects
+
+from mvdb_core.backup import backup
+from mvdb_core.demo import generate
+from mvdb_core.errors import MvdbError
+from mvdb_core.jsonvalue import dumps, loads
+from mvdb_core.keys import Keys
+from mvdb_core.repository import init_repository
+from mvdb_core.stores import open_store
+
+needs_age = pytest.mark.skipif(not shutil.which("age-keygen"), reason="the age programs are not installed")
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    """Writer keys go to a scratch folder, never to the home directory."""
+    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def source(tmp_path) -> str:
+    url = f"sqlite://{tmp_path}/source.sqlite3"
+    with open_store(url) as store:
+        store.create_table()
+        store.write(list(generate(6000, seed=11)))
+    return url
+
+
+@pytest.fixture
+def identity(tmp_path) -> tuple[str, str]:
+    path = tmp_path / "key.txt"
+    made = subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
+    return str(path), made.stderr.split("Public key: ")[1].strip()
+
+
+TITLES = [loads(v)["titleEn"].encode() for k, v in generate(6000, seed=11) if k.startswith("movie:")][:50]
+
+
+def titles_in(blobs: list[bytes]) -> list[bytes]:
+    """The demo titles readable in stored objects, as they are or once decompressed."""
+    readable = []
+    for blob in blobs:
+        readable.append(blob)
+        try:
+            readable.append(zstandard.ZstdDecompressor().decompress(blob))
+        except zstandard.ZstdError:
+            pass
+    return [t for t in TITLES if any(t in r for r in readable)]
+
+
+def ok(run: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def edit(url: str, changes: dict[str, object], deletes: tuple[str, ...] = ()) -> None:
+    with open_store(url) as store:
+        store.write([(k, dumps(v)) for k, v in sorted(changes.items())], list(deletes))
+
+
+def keys_of(url: str) -> list[str]:
+    with open_store(url) as store:
+        return [k for k, _ in store.iter_rows()]
+
+
+def test_one_edited_row_rewrites_one_leaf_and_an_unchanged_store_adds_only_the_snapshot(source, tmp_path):
+    repo = init_repository(str(tmp_path / "repo"), "none", Keys())
+    with open_store(source) as store:
+        first = repo.snapshot(store, Keys())
+        same = repo.snapshot(store, Keys())
+    assert first.new_leaves > 20 and first.reused_leaves == 0
+    assert same.new_leaves == 0 and same.reused_leaves == first.new_leaves
+    assert same.new_bytes < 0.05 * first.new_bytes  # only the snapshot object itself
+    middle = keys_of(source)[3000]
+    edit(source, {middle: {"edited": True}})
+    with open_store(source) as store:
+        edited = repo.snapshot(store, Keys())
+    assert edited.new_leaves == 1
+    edit(source, {}, deletes=(keys_of(source)[100],))
+    with open_store(source) as store:
+        deleted = repo.snapshot(store, Keys())
+    assert deleted.new_leaves <= 2  # the leaf that held it (and, rarely, its neighbour: a cut moved)
+    listing = repo.snapshots(Keys())
+    assert [s.id for s in listing] == [first.id, same.id, edited.id, deleted.id]
+    assert listing[-1].total == first.total - 1
+
+
+def test_export_gives_the_sha256_of_a_plain_backup_and_the_file_verifies(source, tmp_path):
+    repo = init_repository(str(tmp_path / "repo"), "none", Keys())
+    with open_store(source) as store:
+        taken = repo.snapshot(store, Keys())
+        plain = backup(store, tmp_path / "plain.json").metadata
+    assert taken.sha256 == plain["sha256"]
+    ok(cli("export", "--repo", str(tmp_path / "repo"), "--snapshot", taken.id[:6], "--out", str(tmp_path / "e.json")))
+    assert json.loads((tmp_path / "e.json").read_text())["metadata"]["sha256"] == plain["sha256"]
+    assert "sha256 verified" in ok(cli("verify", str(tmp_path / "e.json"))).stdout
+    stored = [p.read_bytes() for p in (tmp_path / "repo").rglob("*") if p.is_file()]
+    assert len(titles_in(stored)) == len(TITLES) == 50  # not encrypted: the titles check can see them
+
+
+def test_an_empty_store_snapshots_and_exports_to_a_valid_empty_backup(tmp_path):
+    url = f"sqlite://{tmp_path}/empty.sqlite3"
+    with open_store(url) as store:
+        store.create_table()
+    ok(cli("init", "--repo", str(tmp_path / "repo"), "--no-encryption"))
+    ok(cli("snapshot", "--store", url, "--repo", str(tmp_path / "repo")))
+    ok(cli("export", "--repo", str(tmp_path / "repo"), "--out", str(tmp_path / "e.json")))
+    assert "0 entries" in ok(cli("verify", str(tmp_path / "e.json"))).stdout
+
+
+@needs_age
+def test_the_writer_needs_no_private_key_and_the_bucket_holds_no_readable_title(source, identity, tmp_path):
+    key_file, public = identity
+    repo = str(tmp_path / "repo")
+    ok(cli("init", "--repo", repo, "--recipient", public))
+    ok(cli("snapshot", "--store", source, "--repo", repo, "--tag", "nightly"))
+    listed = json.loads(ok(cli("snapshots", "--repo", repo, "--json")).stdout)
+    assert listed[0]["tags"] == ["nightly"] and listed[0]["total"] is None  # counts are sealed
+    denied = cli("export", "--repo", repo, "--out", str(tmp_path / "e.json"))
+    assert denied.returncode == 2 and "--identity" in denied.stderr
+    assert titles_in([p.read_bytes() for p in Path(repo).rglob("*") if p.is_file()]) == []
+    for leaf in list(Path(repo, "leaves").rglob("*"))[:3]:  # each leaf is a standard age file around zstd
+        if leaf.is_file():
+            opened = subprocess.run(f"age -d -i {key_file} {leaf} | zstd -d -q", shell=True, capture_output=True,
+                                    check=True)
+            assert opened.stdout.startswith(b'{"key":"')
+    readable = json.loads(ok(cli("snapshots", "--repo", repo, "--json", "--identity", key_file)).stdout)
+    assert readable[0]["total"] == sum(1 for _ in generate(6000, seed=11))
+
+
+def test_a_missing_or_damaged_leaf_stops_the_restore_before_the_first_write(source, tmp_path):
+    repo_path = tmp_path / "repo"
+    repo = init_repository(str(repo_path), "none", Keys())
+    with open_store(source) as store:
+        snap = repo.snapshot(store, Keys())
+    target = f"sqlite://{tmp_path}/target.sqlite3"
+    with open_store(target) as store:
+        store.create_table()
+        store.write([("movie_keep", b'{"mine":1}')])
+    leaves = sorted(p for p in (repo_path / "leaves").rglob("*") if p.is_file())
+    damaged = leaves[len(leaves) // 2]
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    damaged.write_bytes(bytes(data))
+    run = cli("restore", "--repo", str(repo_path), "--store", target, "--yes", "--mode", "mirror")
+    assert run.returncode != 0
+    assert f"snapshot {snap.id[:8]}" in run.stderr and damaged.name[:12] in run.stderr and "damaged" in run.stderr
+    leaves[0].unlink()
+    run = cli("restore", "--repo", str(repo_path), "--store", target, "--yes", "--mode", "mirror")
+    assert run.returncode != 0 and "missing" in run.stderr and leaves[0].name[:12] in run.stderr
+    assert dump(target) == {"movie_keep": {"mine": 1}}
+
+
+def test_a_snapshot_killed_after_its_leaves_leaves_no_snapshot_and_the_repository_works(source, tmp_path):
+    repo_path = tmp_path / "repo"
+    repo = init_repository(str(repo_path), "none", Keys())
+    with open_store(source) as store:
+        first = repo.snapshot(store, Keys())
+    edit(source, {f"movie_new_{i:05d}": {"n": i, "pad": "x" * 400} for i in range(3000)})
+    code = (
+        "import sys, time\n"
+        "from mvdb_core.object_store import FolderStore\n"
+        "put = FolderStore.put\n"
+        "def slow(self, name, data):\n"
+        "    put(self, name, data)\n"
+        "    if name.startswith('snapshots/'): time.sleep(60)\n"
+        "    else: open(sys.argv[1], 'a').write(name + '\\n')\n"
+        "FolderStore.put = slow\n"
+        "from mvdb_core.cli import main\n"
+        "sys.exit(main(sys.argv[2:]))\n"
+    )
+    marker = tmp_path / "written.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(marker), "snapshot", "--store", source, "--repo", str(repo_path)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while (not marker.exists() or len(marker.read_text().splitlines()) < 5) and time.monotonic() < deadline:
+        assert proc.poll() is None, "the snapshot ended before it could be killed"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert [s.id for s in repo.snapshots(Keys())] == [first.id]  # leaves written, no snapshot object
+    target = f"sqlite://{tmp_path}/target.sqlite3"
+    ok(cli("restore", "--repo", str(repo_path), "--store", target, "--yes"))
+    assert len(keys_of(target)) == first.total
+    with open_store(source) as store:
+        again = repo.snapshot(store, Keys())
+    assert again.reused_leaves > first.new_leaves  # the killed run's leaves are used, not written twice
+
+
+def test_two_snapshots_at_once_both_land_whole(source, tmp_path):
+    repo = init_repository(str(tmp_path / "repo"), "none", Keys())
+    results, errors = [], []
+
+    def take(tag: str) -> None:
+        try:
+            with open_store(source) as store:
+                results.append(repo.snapshot(store, Keys(), tags=[tag]))
+        except MvdbError as exc:  # pragma: no cover - the assertion below shows it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=take, args=(f"t{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 2
+    for result in results:
+        out = tmp_path / f"{result.id}.json"
+        repo.export(repo.find(result.id[:10]), out, Keys())
+        assert json.loads(out.read_text())["metadata"]["sha256"] == result.sha256
+
+
+def test_snapshot_ids_abbreviate_and_time_orders_the_listing(source, tmp_path):
+    repo = str(tmp_path / "repo")
+    ok(cli("init", "--repo", repo, "--no-encryption"))
+    late = json.loads(ok(cli("snapshot", "--store", source, "--repo", repo, "--time", "2026-02-01T00:00:00Z",
+                             "--json")).stdout)
+    early = json.loads(ok(cli("snapshot", "--store", source, "--repo", repo, "--time", "2026-01-01T00:00:00+07:00",
+                              "--json")).stdout)
+    listed = json.loads(ok(cli("snapshots", "--repo", repo, "--json")).stdout)
+    assert [s["id"] for s in listed] == [early["id"], late["id"]]
+    assert listed[0]["time"] == "2025-12-31T17:00:00.000Z"
+    stats = json.loads(ok(cli("stats", "--repo", repo, "--snapshot", early["id"][:7], "--json")).stdout)
+    assert stats["total"] == early["total"]
+    bad = cli("stats", "--repo", repo, "--snapshot", "zzzz")
+    assert bad.returncode == 2 and "no snapshot zzzz" in bad.stderr
+    bad_time = cli("snapshot", "--store", source, "--repo", repo, "--time", "yesterday")
+    assert bad_time.returncode == 2 and "ISO 8601" in bad_time.stderr
+    assert len(json.loads(ok(cli("snapshots", "--repo", repo, "--json")).stdout)) == 2
+
+
+def test_init_refuses_a_location_that_holds_a_repository_and_commands_name_a_missing_one(tmp_path):
+    repo = str(tmp_path / "repo")
+    ok(cli("init", "--repo", repo, "--no-encryption"))
+    again = cli("init", "--repo", repo, "--no-encryption")
+    assert again.returncode == 2 and "already holds a repository" in again.stderr
+    missing = cli("snapshots", "--repo", str(tmp_path / "nothing"))
+    assert missing.returncode == 1 and "no repository at" in missing.stderr
+    choose = cli("init", "--repo", str(tmp_path / "other"))
+    assert choose.returncode == 2 and "--no-encryption" in choose.stderr
+    assert not (tmp_path / "other").exists()
+
+
+def test_a_passphrase_repository_reads_and_writes_with_the_passphrase_only(source, tmp_path):
+    secret = "a long passphrase for the repository"
+    env = {"MVDB_PASSPHRASE": secret}
+    repo = str(tmp_path / "repo")
+    ok(cli("init", "--repo", repo, "--passphrase", env=env))
+    assert secret.encode() not in (tmp_path / "repo" / "config").read_bytes()
+    ok(cli("snapshot", "--store", source, "--repo", repo, env=env))
+    denied = cli("snapshot", "--store", source, "--repo", repo, env={"MVDB_PASSPHRASE": "wrong"})
+    assert denied.returncode == 2 and "does not open" in denied.stderr and "wrong" not in denied.stderr
+    target = f"sqlite://{tmp_path}/target.sqlite3"
+    ok(cli("restore", "--repo", repo, "--store", target, "--yes", env=env))
+    assert dump(target) == dump(source)
+
+
+@needs_age
+def test_s3_init_two_snapshots_restore_the_first_into_empty_postgresql(source, identity, bucket, s3_env, pg_url):
+    key_file, public = identity
+    repo = f"s3://{bucket}/mvdb"
+    ok(cli("init", "--repo", repo, "--recipient", public))
+    first = json.loads(ok(cli("snapshot", "--store", source, "--repo", repo, "--json")).stdout)
+    before = dump(source)
+    changed = keys_of(source)[::600][:10]
+    edit(source, {k: {"changed": i} for i, k in enumerate(changed)})
+    second = json.loads(ok(cli("snapshot", "--store", source, "--repo", repo, "--json")).stdout)
+    assert second["new_bytes"] < 0.5 * first["new_bytes"]  # 10 of 6,000 rows: a few leaves (55k rows: bench/)
+    shown = ok(cli("snapshots", "--repo", repo)).stdout
+    assert first["id"][:8] in shown and second["id"][:8] in shown
+    ok(cli("restore", "--repo", repo, "--snapshot", first["id"][:8], "--store", pg_url, "--identity", key_file,
+           "--yes"))
+    assert dump(pg_url) == before
+    restored = json.loads(ok(cli("stats", "--store", pg_url, "--json")).stdout)
+    snap = json.loads(ok(cli("stats", "--repo", repo, "--snapshot", first["id"][:8], "--json", "--identity",
+                             key_file)).stdout)
+    assert restored == snap
+    stored = objects(bucket)
+    assert any(k.startswith("mvdb/leaves/") for k in stored) and "mvdb/config" in stored
+    assert titles_in(list(stored.values())) == []
+
+
+def test_s3_errors_are_one_line_and_never_show_the_secret_key(source, bucket, s3_env):
+    wrong = {"AWS_SECRET_ACCESS_KEY": "definitely-wrong-secret"}
+    run = cli("init", "--repo", "s3://no-such-bucket-here/x", "--no-encryption")
+    assert run.returncode != 0 and "does not exist" in run.stderr and run.stderr.count("\n") == 1
+    run = cli("snapshots", "--repo", f"s3://{bucket}/none", env=wrong)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "definitely-wrong-secret" not in run.stderr + run.stdout
+    unreachable = cli("snapshots", "--repo", f"s3://{bucket}/x", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert unreachable.returncode == 1 and "cannot reach the S3 server" in unreachable.stderr
