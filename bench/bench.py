@@ -60,6 +60,7 @@ TARGET_BACKUP = 1.5
 TARGET_RESTORE = 2.0
 TARGET_RSS_MB = 200.0
 TARGET_RSS_GROWTH = 10.0
+MARKER = "<!-- bench/repository.py writes below this line -->"
 
 # --------------------------------------------------------------------------------------------
 # Data: deterministic MVDB-like rows built server-side. i % 20 picks the kind of row.
@@ -551,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    kept = out.read_text().partition(MARKER) if out.exists() else ("", "", "")
+    out.write_text(text + ("\n" + kept[1] + kept[2] if kept[1] else ""))  # bench/repository.py's section stays
     log(f"wrote {out}")
     return 0
 

@@ -400,8 +400,9 @@ class Repository:
 # Making a repository
 
 
-def init_repository(url: str, encryption: str, keys: Keys) -> Repository:
-    """Create a repository (refusing a location that already holds one)."""
+def init_repository(url: str, encryption: str, keys: Keys, level: int = ZSTD_LEVEL, leaf_bits: int = LEAF_BITS,
+                    leaf_min: int = LEAF_MIN, leaf_max: int = LEAF_MAX) -> Repository:
+    """Create a repository (refusing a location that already holds one); the tuning values are for bench/."""
     objects = open_object_store(url)
     if objects.exists(CONFIG):
         raise UsageError(f"{url} already holds a repository; use it as it is or choose another location")
@@ -410,8 +411,8 @@ def init_repository(url: str, encryption: str, keys: Keys) -> Repository:
     config: dict[str, Any] = {
         "format": FORMAT, "version": 1, "id": secrets.token_hex(16), "created": utc_now(),
         "createdBy": f"mvdb-backup {__version__}", "encryption": encryption,
-        "compression": {"codec": "zstd", "level": ZSTD_LEVEL},
-        "leaves": {"cut": "crc32 of the key", "bits": LEAF_BITS, "min": LEAF_MIN, "max": LEAF_MAX},
+        "compression": {"codec": "zstd", "level": level},
+        "leaves": {"cut": "crc32 of the key", "bits": leaf_bits, "min": leaf_min, "max": leaf_max},
     }
     if encryption == "age":
         if not keys.recipients:
