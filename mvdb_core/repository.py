@@ -44,8 +44,8 @@ CONFIG = "config"
 ENCRYPTIONS = ("age", "passphrase", "none")
 WRITER_KEY_ENV = "MVDB_REPOSITORY_KEY"
 STATE_ENV = "MVDB_STATE_DIR"
-# docs/benchmarks.md: about 50 rows of MVDB data per leaf; one edited row rewrites about 30 KB.
-LEAF_BITS = 6
+# docs/benchmarks.md: about 128 rows per leaf keeps a snapshot of an unchanged store under 2% of the first.
+LEAF_BITS = 7
 LEAF_MIN = 8 << 10
 LEAF_MAX = 256 << 10
 _PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
@@ -264,15 +264,18 @@ class Repository:
             "source": source, "sourceProjectId": source.get("projectId"), "totalItems": total,
             "categories": counts, "selectedCategories": None, "sha256": sha,
         }
+        names = [ref.pop("name") for ref in refs]  # in the open part only: the sealed part lists them in order
         sealed = seal_bytes(orjson.dumps({"metadata": metadata, "leaves": refs}), level, secret.recipients)
         body = {
             "format": SNAPSHOT_FORMAT, "version": 1, "time": stamp, "tags": sorted(set(tags or [])),
-            "host": socket.gethostname(), "leaves": [r["name"] for r in refs], "new_bytes": new_bytes,
+            "host": socket.gethostname(), "leaves": names, "new_bytes": new_bytes,
             "reused_bytes": reused_bytes, "sealed": base64.b64encode(sealed).decode(),
         }
         raw = orjson.dumps(body)
         snap_id = hashlib.sha256(raw).hexdigest()
+        self.objects.flush()  # every leaf is stored before the snapshot that names them
         self.objects.put(f"snapshots/{snap_id}", raw)
+        self.objects.flush()
         tracker.finish()
         return SnapshotResult(snap_id, stamp, total, counts, new_bytes + len(raw), reused_bytes, len(sizes),
                               len(refs) - len(sizes), sha)
@@ -325,6 +328,12 @@ class Repository:
         secret = self._secrets(keys, writing=False)
         sealed = self._open_sealed(info, secret)
         meta, refs = sealed["metadata"], sealed["leaves"]
+        if len(refs) != len(info.leaves):
+            raise InvalidBackupError(
+                f"snapshot {info.id[:8]} is damaged (its two leaf lists differ); nothing was written"
+            )
+        for ref, name in zip(refs, info.leaves):
+            ref["name"] = name
         if out.exists():
             raise UsageError(f"{out} already exists; files are never overwritten: choose another --out")
         tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
