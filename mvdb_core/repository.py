@@ -17,11 +17,13 @@ import os
 import secrets
 import socket
 import zlib
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,7 @@ LEAF_MAX = 256 << 10
 _PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
 _LINE_START = b'{"key":"'
 _LINE_END = b"},\n"
+_LINE_OVERHEAD = len(_LINE_START) + len(_AFTER_KEY) + len(_LINE_END)
 
 
 @dataclass
@@ -177,10 +180,11 @@ class Repository:
             f.write(key.hex() + "\n")
         return key
 
-    def _name(self, secret: _Secrets, plaintext: bytes) -> str:
+    def _name(self, secret: _Secrets, digest: bytes) -> str:
+        """A leaf's object name from its plaintext's SHA-256: keyed (HMAC) unless the repository is not encrypted."""
         if secret.names is None:
-            return hashlib.sha256(plaintext).hexdigest()
-        return hmac.new(secret.names, plaintext, hashlib.sha256).hexdigest()
+            return digest.hex()
+        return hmac.new(secret.names, digest, hashlib.sha256).hexdigest()
 
     # ----------------------------------------------------------------------------------------
     # Writing a snapshot
@@ -193,7 +197,11 @@ class Repository:
         time: str | None = None,
         progress: ProgressFn | None = None,
     ) -> SnapshotResult:
-        """Store a snapshot of every row (one point in time): new leaves first, the snapshot object last."""
+        """Store a snapshot of every row (one point in time): new leaves first, the snapshot object last.
+
+        The reading thread cuts rows into leaves and keeps the file digest; worker threads hash,
+        name, compress, encrypt and store each leaf (hashing and zstd run outside the GIL there).
+        """
         secret = self._secrets(keys, writing=True)
         stamp = parse_time(time) if time else utc_now()
         existing = dict(self.objects.list("leaves/"))
@@ -201,62 +209,53 @@ class Repository:
         cutter = _Cutter(int(self.config["leaves"]["bits"]), int(self.config["leaves"]["min"]),
                          int(self.config["leaves"]["max"]))
         digest = hashlib.sha256()
-        held = b""  # the last line so far: the digest takes it without its comma once it is the last
         counts = empty_counts()
-        refs: list[dict[str, Any]] = []
-        written: dict[str, Future[int]] = {}
-        reused_bytes = 0
         tracker = Tracker(progress, Stage.SNAPSHOT)
         total = 0
+        last = b""  # the latest leaf: the file digest takes its last line without the comma
 
-        def store_leaf(name: str, plaintext: bytes) -> int:
-            data = seal_bytes(plaintext, level, secret.recipients)
-            self.objects.put(_leaf_path(name), data)
-            return len(data)
+        def store_leaf(plaintext: bytes, first: str, rows: int) -> dict[str, Any]:
+            sha = hashlib.sha256(plaintext).digest()
+            name = self._name(secret, sha)
+            ref: dict[str, Any] = {"name": name, "sha256": sha.hex(), "rows": rows, "first": first}
+            size = existing.get(_leaf_path(name))
+            if size is None:
+                data = seal_bytes(plaintext, level, secret.recipients)
+                self.objects.put(_leaf_path(name), data)
+                size, ref["new"] = len(data), True
+            ref["size"] = size
+            return ref
 
         with ThreadPoolExecutor(_PARALLEL) as pool:
-            pending: deque[Future[int]] = deque()
+            futures: list[Future[dict[str, Any]]] = []
 
-            def emit(lines: list[bytes], first: str) -> None:
-                nonlocal reused_bytes
-                plaintext = b"".join(lines)
-                name = self._name(secret, plaintext)
-                ref = {"name": name, "sha256": hashlib.sha256(plaintext).hexdigest(), "rows": len(lines),
-                       "first": first}
-                refs.append(ref)
-                path = _leaf_path(name)
-                if path in existing:
-                    ref["size"] = existing[path]
-                    reused_bytes += existing[path]
-                elif name not in written:
-                    written[name] = future = pool.submit(store_leaf, name, plaintext)
-                    pending.append(future)
-                    while len(pending) > 2 * _PARALLEL:  # bounded memory: wait for the oldest writes
-                        pending.popleft().result()
+            def emit(plaintext: bytes, first: str, rows: int) -> None:
+                nonlocal last
+                digest.update(last)
+                last = plaintext
+                futures.append(pool.submit(store_leaf, plaintext, first, rows))
+                if len(futures) > 2 * _PARALLEL:  # bounded memory: at most this many leaves in flight
+                    futures[-2 * _PARALLEL - 1].result()
 
             pages = store.iter_pages()
             try:
                 for page in pages:
                     if not page:
                         continue
-                    keys_ = [row[0] for row in page]
-                    add_sorted_counts(counts, keys_)
-                    lines = _lines(page)
-                    digest.update(held)
-                    digest.update(b"".join(lines[:-1]))
-                    held = lines[-1]
-                    cutter.add(keys_, lines, emit)
+                    page_keys = [row[0] for row in page]
+                    add_sorted_counts(counts, page_keys)
+                    cutter.add(page_keys, page, emit)
                     total += len(page)
-                    tracker.add(len(page), categorize(keys_[-1]))
+                    tracker.add(len(page), categorize(page_keys[-1]))
             finally:
                 pages.close()
             cutter.flush(emit)
-            sizes = {name: future.result() for name, future in written.items()}
-        if held:
-            digest.update(held[:-2] + b"\n")
-        for ref in refs:
-            ref.setdefault("size", sizes.get(ref["name"], 0))
-        new_bytes = sum(sizes.values())
+            refs = [future.result() for future in futures]
+        if last:
+            digest.update(last[:-2] + b"\n")
+        new = {ref["name"]: ref["size"] for ref in refs if ref.pop("new", False)}
+        new_bytes = sum(new.values())
+        reused_bytes = sum(ref["size"] for ref in refs) - new_bytes
         sha = digest.hexdigest()
         source = store.describe()
         metadata = {
@@ -277,8 +276,8 @@ class Repository:
         self.objects.put(f"snapshots/{snap_id}", raw)
         self.objects.flush()
         tracker.finish()
-        return SnapshotResult(snap_id, stamp, total, counts, new_bytes + len(raw), reused_bytes, len(sizes),
-                              len(refs) - len(sizes), sha)
+        return SnapshotResult(snap_id, stamp, total, counts, new_bytes + len(raw), reused_bytes, len(new),
+                              len(refs) - len(new), sha)
 
     # ----------------------------------------------------------------------------------------
     # Reading
@@ -319,11 +318,12 @@ class Repository:
         """The sealed part: the 3.0.0 metadata and the leaves with their digests."""
         return self._open_sealed(info, self._secrets(keys, writing=False))
 
-    def export(self, info: SnapshotInfo, out: Path, keys: Keys, progress: ProgressFn | None = None) -> dict[str, Any]:
+    def export(self, info: SnapshotInfo, out: Path, keys: Keys, progress: ProgressFn | None = None,
+               durable: bool = True) -> dict[str, Any]:
         """Write the snapshot as a 3.0.0 backup file at `out` (never overwriting); return its metadata.
 
         Every leaf is checked against its digest as it arrives; a missing or damaged one stops
-        the export and no file appears.
+        the export and no file appears. `durable=False` skips the fsync, for a private temporary copy.
         """
         secret = self._secrets(keys, writing=False)
         sealed = self._open_sealed(info, secret)
@@ -354,8 +354,9 @@ class Repository:
                         f"snapshot {info.id[:8]} does not add up: its leaves give sha256 {digest.hexdigest()[:12]}…, "
                         f"its metadata says {meta['sha256'][:12]}…; nothing was written"
                     )
-                f.flush()
-                os.fsync(f.fileno())
+                if durable:
+                    f.flush()
+                    os.fsync(f.fileno())
             publish(tmp, out)
         except OSError as exc:
             raise disk_full_error(exc, out) or exc from None
@@ -462,39 +463,55 @@ def _leaf_path(name: str) -> str:
     return f"leaves/{name[:2]}/{name}"
 
 
-def _lines(page: list[tuple[str, bytes]]) -> list[bytes]:
-    """Each row as its 3.0.0 line, `{"key":"K","value":V},\\n`, exactly as a backup file holds it."""
-    keys = [row[0] for row in page]
-    if _JSON_ESCAPED.search("".join(keys)) is None:
-        encoded = [k.encode() for k in keys]
-    else:
-        encoded = [orjson.dumps(k)[1:-1] for k in keys]
-    return [b"".join((_LINE_START, k, _AFTER_KEY, row[1], _LINE_END)) for k, row in zip(encoded, page)]
-
-
 class _Cutter:
-    """Cuts lines into leaves: after a key whose crc32 has its low `bits` bits zero, within min and max bytes."""
+    """Cuts rows into leaves: after a key whose CRC-32 has its low `bits` bits zero, within min and max bytes.
+
+    A leaf's plaintext is its rows' 3.0.0 lines (`{"key":"K","value":V},` and a newline). Cut points
+    are found per page with bisection over the running line sizes and the rows are joined a slice
+    at a time: a loop per row in Python cost a third of a first snapshot's time (docs/benchmarks.md).
+    """
 
     def __init__(self, bits: int, minimum: int, maximum: int) -> None:
         self.mask = (1 << bits) - 1
         self.minimum, self.maximum = minimum, maximum
-        self.lines: list[bytes] = []
-        self.size = 0
+        self.parts: list[bytes] = []
+        self.size = self.rows = 0
         self.first: str | None = None
 
-    def add(self, keys: list[str], lines: list[bytes], emit: Any) -> None:
-        mask, minimum, maximum = self.mask, self.minimum, self.maximum
-        crc = zlib.crc32
-        for key, line in zip(keys, lines):
-            if self.first is None:
-                self.first = key
-            self.lines.append(line)
-            self.size += len(line)
-            if self.size >= maximum or (self.size >= minimum and crc(key.encode()) & mask == 0):
-                self.flush(emit)
+    def add(self, keys: list[str], page: list[tuple[str, bytes]], emit: Any) -> None:
+        raw = [k.encode() for k in keys]
+        encoded = raw if _JSON_ESCAPED.search("".join(keys)) is None else [orjson.dumps(k)[1:-1] for k in keys]
+        values = [row[1] for row in page]
+        ends = list(accumulate(len(k) + len(v) + _LINE_OVERHEAD for k, v in zip(encoded, values)))
+        crc, mask = zlib.crc32, self.mask
+        marks = [i for i, k in enumerate(raw) if not crc(k) & mask]
+        n, start, m = len(keys), 0, 0
+        while start < n:
+            offset = (ends[start - 1] if start else 0) - self.size  # a leaf through row i holds ends[i] - offset
+            limit = bisect_left(ends, self.maximum + offset, lo=start)
+            low = bisect_left(ends, self.minimum + offset, lo=start)
+            while m < len(marks) and marks[m] < low:
+                m += 1
+            cut = min(marks[m] if m < len(marks) else n, limit)
+            if cut >= n:
+                self._take(keys, encoded, values, ends, start, n)
+                return
+            self._take(keys, encoded, values, ends, start, cut + 1)
+            self.flush(emit)
+            start = cut + 1
+
+    def _take(self, keys: list[str], encoded: list[bytes], values: list[bytes], ends: list[int], s: int, e: int
+              ) -> None:
+        parts: list[bytes] = [_LINE_START, b"", _AFTER_KEY, b"", _LINE_END] * (e - s)
+        parts[1::5] = encoded[s:e]
+        parts[3::5] = values[s:e]
+        self.parts.append(b"".join(parts))
+        self.size += ends[e - 1] - (ends[s - 1] if s else 0)
+        self.rows += e - s
+        if self.first is None:
+            self.first = keys[s]
 
     def flush(self, emit: Any) -> None:
-        if self.lines:
-            assert self.first is not None
-            emit(self.lines, self.first)
-        self.lines, self.size, self.first = [], 0, None
+        if self.parts:
+            emit(b"".join(self.parts), self.first, self.rows)
+        self.parts, self.size, self.rows, self.first = [], 0, 0, None

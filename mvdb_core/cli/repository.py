@@ -104,7 +104,7 @@ def snapshot_file(args: argparse.Namespace) -> Iterator[tuple[BackupFile, str]]:
     with tempfile.TemporaryDirectory(prefix="mvdb-") as work:
         path = Path(work) / f"snapshot-{info.id[:8]}.json"
         with progress_bar() as progress:
-            repo.export(info, path, keys, progress)
+            repo.export(info, path, keys, progress, durable=False)
         yield BackupFile(path), f"Snapshot {info.id[:8]} of {repo.url}, taken {info.time}"
 
 
