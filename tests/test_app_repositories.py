@@ -13,7 +13,7 @@ from mvdb_core.demo import generate
 from mvdb_core.keys import Keys
 from mvdb_core.repository import Repository, init_repository
 from mvdb_core.stores import open_store
-from ui import labels
+from ui import labels, uploads
 
 
 @pytest.fixture
@@ -309,3 +309,26 @@ def test_s3_errors_never_show_the_secret_key(dash, bucket, s3_env, monkeypatch):
     text = plain(all_text(at))
     assert "repository" in text and at.error
     assert secret not in text and "AKIATESTKEY" not in text
+
+
+def test_statistics_page_reads_an_encrypted_upload_and_forgets_its_plain_copy(dash, tmp_path):
+    _seed(dash.url, seed=2)
+    identity, identity_text = _identity()
+    with open_store(dash.url) as store:
+        made = backup(store, tmp_path / "made.json", compression="zstd", keys=_age_keys(identity))
+    before = set(uploads.folder().glob("plain-*/*/*"))  # other tests' sessions in this process
+    at = open_page(dash.run(), "statistics")
+    at.file_uploader(key="stats_upload").upload("b.json.zst.age", made.path.read_bytes(), "application/octet-stream")
+    at = dash.run(at)
+    assert "Store and backup compared" not in all_text(at)
+    at.file_uploader(key="stats_key_identity").upload("key.txt", identity_text.encode(), "text/plain")
+    at = dash.run(at)
+    assert "same number of rows in every category" in all_text(at)
+    copies = list(set(uploads.folder().glob("plain-*/*/*")) - before)
+    assert len(copies) == 1  # the decoded copy, in the private upload folder
+    plain_backup = tmp_path / "plain.json"
+    with open_store(dash.url) as store:
+        backup(store, plain_backup)
+    at.file_uploader(key="stats_upload").upload("c.json", plain_backup.read_bytes(), "application/json")
+    at = dash.run(at)
+    assert not copies[0].exists()  # a new upload drops the decoded copy of the old one
