@@ -17,7 +17,9 @@ message shows them. Also the snapshot handed from one page to the Restore page l
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets as secrets_module
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -101,9 +103,15 @@ def remember(keys: Keys) -> Keys:
     return keys
 
 
+_FINGERPRINT_KEY = secrets_module.token_bytes(32)
+
+
 def fingerprint(keys: Keys) -> str:
-    """A secret-free id of the keys, for caches and session state (different keys, different id)."""
-    return hashlib.sha256("\0".join(keys.secrets()).encode()).hexdigest()[:16]
+    """A secret-free id of the keys, for session state (different keys, different id).
+
+    Keyed with a random key of this process: the id cannot be used to test guesses of a passphrase.
+    """
+    return hmac.new(_FINGERPRINT_KEY, "\0".join(keys.secrets()).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------------------------
