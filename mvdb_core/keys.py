@@ -84,18 +84,24 @@ def read_identities(files: Iterable[str] = (), environment: bool = True) -> tupl
             sources.append((env, _read_text(env, f"identity file ({IDENTITY_ENV})")))
     identities, texts = [], []
     for name, content in sources:
-        keys = [line.strip() for line in content.splitlines() if line.strip().startswith(_SECRET_PREFIX)]
-        if not keys:
-            raise UsageError(
-                f"{name} holds no age identity (a line AGE-SECRET-KEY-1...); give the file age-keygen wrote"
-            )
-        for key in keys:
-            try:
-                identities.append(pyrage.x25519.Identity.from_str(key))
-            except (pyrage.IdentityError, ValueError):
-                raise UsageError(f"{name} holds a damaged age identity; give the file age-keygen wrote") from None
-            texts.append(key)
+        found, keys = identities_from_text(name, content)
+        identities.extend(found)
+        texts.extend(keys)
     return identities, texts
+
+
+def identities_from_text(name: str, content: str) -> tuple[list[Any], list[str]]:
+    """The identities of one identity file's text (an upload has no path); also the key texts (secrets)."""
+    keys = [line.strip() for line in content.splitlines() if line.strip().startswith(_SECRET_PREFIX)]
+    if not keys:
+        raise UsageError(f"{name} holds no age identity (a line AGE-SECRET-KEY-1...); give the file age-keygen wrote")
+    identities = []
+    for key in keys:
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(key))
+        except (pyrage.IdentityError, ValueError):
+            raise UsageError(f"{name} holds a damaged age identity; give the file age-keygen wrote") from None
+    return identities, keys
 
 
 def passphrase_from_environment(prompt: str | None = None, confirm: bool = False) -> str | None:

@@ -13,7 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -107,10 +107,18 @@ class FolderStore:
         (self.root / name).unlink(missing_ok=True)
 
 
+S3_SETTINGS = ("aws_access_key_id", "aws_secret_access_key", "endpoint_url", "region")
+
+
 class S3Store:
     """Objects in `s3://bucket/prefix` through boto3 (a PUT is atomic: readers never see half an object)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, settings: Mapping[str, str | None] | None = None) -> None:
+        """`settings` (aws_access_key_id, aws_secret_access_key, endpoint_url, region) override the AWS variables.
+
+        A server process that serves several repositories (the dashboard) passes each one's own
+        credentials here instead of changing its environment, which every thread shares.
+        """
         import boto3  # imported here: commands that never touch S3 start faster
         from botocore.config import Config
 
@@ -121,7 +129,13 @@ class S3Store:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url = url
         config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=16)
-        self.client: Any = boto3.client("s3", config=config)
+        given = {k: v for k, v in (settings or {}).items() if v}
+        unknown = set(given) - set(S3_SETTINGS)
+        if unknown:
+            raise UsageError(f"unknown S3 setting {', '.join(sorted(unknown))}; use {', '.join(S3_SETTINGS)}")
+        if "region" in given:
+            given["region_name"] = given.pop("region")
+        self.client: Any = boto3.client("s3", config=config, **given)
 
     def _key(self, name: str) -> str:
         return self.prefix + name
@@ -205,10 +219,10 @@ class _S3Errors:
             ) from None
 
 
-def open_object_store(url: str) -> ObjectStore:
-    """A repository location: `s3://bucket/prefix`, or a local folder (a path or file:// URL)."""
+def open_object_store(url: str, s3: Mapping[str, str | None] | None = None) -> ObjectStore:
+    """A repository location: `s3://bucket/prefix`, or a local folder (a path or file:// URL); `s3`: see S3Store."""
     if url.startswith("s3://"):
-        return S3Store(url)
+        return S3Store(url, s3)
     if "://" in url and not url.startswith("file://"):
         raise UsageError(f"unsupported repository location {url}; use a folder path or s3://bucket/prefix")
     return FolderStore(url.removeprefix("file://"))

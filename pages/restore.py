@@ -12,7 +12,7 @@ from mvdb_core.categories import CATEGORY_NAMES
 from mvdb_core.errors import PlanChanged, UsageError
 from mvdb_core.restore import Plan, RestoreOptions, parse_remap, plan_restore, restore
 from mvdb_core.stores import KINDS
-from ui import cache, connections, downloads, errors, labels, navigation, tables, uploads
+from ui import cache, connections, downloads, errors, labels, navigation, repositories, sealed, tables, uploads
 from ui.connection import Connection
 from ui.progress import Bars
 from ui.texts import md, number, t
@@ -27,9 +27,8 @@ def render() -> None:
     conn = connections.current()
     st.markdown(t("restore.target", store=md(labels.store(conn)), table=md(conn.table, code=True)))
 
-    upload = uploads.uploader(t("restore.upload"), "restore_upload", t("restore.upload_help"))
+    upload = _source()
     if upload is None:
-        st.info(t("restore.no_file"), icon="📂")
         return
 
     # 1. Validation first: nothing else is shown for a file that is not a sound backup.
@@ -54,6 +53,53 @@ def render() -> None:
     if st.button("🔍 " + t("restore.plan_button"), key="restore_plan_button"):
         _make_plan(conn, upload, options, fingerprint, check["total"])
     _plan_and_run(conn, upload, options, fingerprint, check["total"])
+
+
+def _source() -> Upload | None:
+    """The plain backup file to restore: a snapshot handed over from a repository, or an upload (decoded)."""
+    handed = repositories.handed()
+    if handed is not None:
+        note, button = st.columns([5, 1], vertical_alignment="center")
+        note.info(t("restore.from_snapshot", id=handed["id"][:8], repo=md(handed["repository"]),
+                    time=md(handed["time"][:19].replace("T", " "))), icon="🗄️")
+        button.button("✖️ " + t("restore.snapshot_drop"), key="restore_snapshot_drop",
+                      on_click=repositories.drop_handed)
+        return handed["upload"]
+    upload = uploads.uploader(t("restore.upload"), "restore_upload", t("restore.upload_help"))
+    if upload is None:
+        st.info(t("restore.no_file"), icon="📂")
+        _from_repository()
+        return None
+    return sealed.plain_upload(upload, "restore_key")
+
+
+def _from_repository() -> None:
+    """Or a snapshot of a configured repository: exported to a private file, then the same checks and plan."""
+    configs = repositories.available()
+    if not configs:
+        return
+    with st.expander("🗄️ " + t("restore.repo_title")):
+        names = [c.name for c in configs]
+        chosen = st.selectbox(t("repo.pick"), names, key="restore_repo")
+        cfg = configs[names.index(chosen)]
+        with errors.guard(stop=False):
+            repo = cfg.open()
+            keys = sealed.reading_keys(repo, "restore_repo")
+            if keys is None:
+                st.caption(t("repo.key_needed"))
+                return
+            listing = list(reversed(repo.snapshots(keys)))
+            if not listing:
+                st.caption(t("repo.empty"))
+                return
+            ids = [s.id for s in listing]
+            by_id = {s.id: s for s in listing}
+            picked = st.selectbox(t("repo.snapshot"), ids, format_func=lambda i: labels.snapshot(by_id[i]),
+                                  key="restore_repo_snapshot")
+            if st.button("♻️ " + t("restore.repo_use"), key="restore_repo_use"):
+                with st.status(t("repo.exporting"), expanded=True):
+                    repositories.hand_to_restore(cfg, repo, by_id[picked], keys)
+                st.rerun()
 
 
 def _about(check: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mvdb_core.statistics import Statistics, compare_counts
-from ui import cache, charts, connections, errors, labels, navigation, tables, uploads
+from ui import cache, charts, connections, errors, labels, navigation, sealed, tables, uploads
 from ui.texts import md, number, t, tr
 
 
@@ -33,6 +33,8 @@ def _sides() -> list[tuple[str, Statistics]]:
     """The store's statistics and the uploaded backup's, each with its (Markdown) name."""
     conn = connections.current()
     upload = uploads.uploader(t("stats.upload"), "stats_upload", t("stats.upload_help"))
+    if upload is not None:  # a compressed or encrypted file: its decoded copy (asks for the key)
+        upload = sealed.plain_upload(upload, "stats_key")
     sides: list[tuple[str, Statistics]] = []
     with errors.guard(stop=False):
         counts = cache.store_counts(conn)

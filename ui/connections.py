@@ -41,5 +41,10 @@ def current() -> Connection:
 
 
 def all_secrets() -> list[str]:
-    """Every key and password of every connection: what no message on screen may show."""
-    return [secret for c in connections() for secret in c.secrets()]
+    """Every key and password of every connection and repository, and the keys given this session.
+
+    What no message on screen may show.
+    """
+    from ui import repositories  # it reads the secrets through this module
+
+    return [secret for c in connections() for secret in c.secrets()] + repositories.secrets()

@@ -15,8 +15,13 @@ def _reader(path: Path) -> Callable[[], bytes]:
     return read
 
 
-def button(label: str, path: str | Path, key: str, file_name: str | None = None, primary: bool = False) -> None:
-    """A button that hands `path` to the browser; the bytes are read on click only, not on every rerun."""
+def button(label: str, path: str | Path, key: str, file_name: str | None = None, primary: bool = False,
+           binary: bool = False) -> None:
+    """A button that hands `path` to the browser; the bytes are read on click only, not on every rerun.
+
+    `binary` for a compressed or encrypted file (a browser must not treat it as JSON text).
+    """
     p = Path(path)
-    st.download_button(label, data=_reader(p), file_name=file_name or p.name, mime="application/json",
+    mime = "application/octet-stream" if binary else "application/json"
+    st.download_button(label, data=_reader(p), file_name=file_name or p.name, mime=mime,
                        type="primary" if primary else "secondary", on_click="ignore", key=key)

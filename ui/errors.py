@@ -29,6 +29,7 @@ from mvdb_core.errors import (
     UsageError,
     VerificationError,
 )
+from mvdb_core.object_store import RepositoryError
 from mvdb_core.redaction import redact
 from ui.connections import all_secrets
 from ui.texts import md, t
@@ -49,6 +50,7 @@ _BY_TYPE: tuple[tuple[type[BaseException], str, str], ...] = (
     (MissingFile, "error.store", "hint.missing_file"),
     (StoreError, "error.store", "hint.store"),
     (UsageError, "error.usage", "hint.usage"),
+    (RepositoryError, "error.repository", "hint.repository"),
     (MvdbError, "error.generic", "hint.generic"),
     (ImportError, "error.missing_module", "hint.missing_module"),
 )

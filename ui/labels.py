@@ -6,8 +6,9 @@ address or a name from secrets.toml is an outside value).
 
 from __future__ import annotations
 
+from mvdb_core.repository import SnapshotInfo
 from ui.connection import Connection
-from ui.texts import t
+from ui.texts import t, tr
 
 
 def category(name: str) -> str:
@@ -37,3 +38,19 @@ def connection(conn: Connection) -> str:
 def store(conn: Connection) -> str:
     """Name and address of a store, without any secret."""
     return f"{connection(conn)} — {conn.where()}"
+
+
+def size(n: float) -> str:
+    """Bytes for people, in the admin's number format: 812 B, 31.4 KB, 2.3 MB."""
+    for unit in ("B", "KB", "MB"):
+        if n < 1000:
+            return f"{tr().number(int(n))} B" if unit == "B" else f"{tr().decimal(n)} {unit}"
+        n /= 1000
+    return f"{tr().decimal(n)} GB"
+
+
+def snapshot(info: SnapshotInfo) -> str:
+    """One line for a snapshot picker: time (UTC), short id, rows when known, tags."""
+    rows = f" · {t('repo.rows', rows=info.total)}" if info.total is not None else ""
+    tags = f" · {', '.join(info.tags)}" if info.tags else ""
+    return f"{info.time[:19].replace('T', ' ')} · {info.id[:8]}{rows}{tags}"

@@ -25,6 +25,10 @@ from ui.texts import md, t
 
 PREFIX = "mvdb-uploads-"
 SESSION_KEY = "backup_file"
+DECODED_KEY = "backup_file_plain"
+"""The decoded copy of a compressed or encrypted upload (ui.sealed): {"for": (file id, keys id), "upload"}."""
+TYPES = ["json", "gz", "zst", "age"]
+"""Plain, gzip, zstd and age files (x.json.zst.age ends in .age); readers go by the content, not the name."""
 
 _lock = threading.Lock()
 _folder: Path | None = None
@@ -80,8 +84,15 @@ def current() -> Upload | None:
 
 
 def forget() -> None:
-    """Remove the session's upload (its file too)."""
+    """Remove the session's upload (its file and its decoded copy too)."""
     discard(st.session_state.pop(SESSION_KEY, None))
+    forget_decoded()
+
+
+def forget_decoded() -> None:
+    kept = st.session_state.pop(DECODED_KEY, None)
+    if kept:  # decode_file writes into WORK/<layer>/NAME: remove WORK
+        shutil.rmtree(Path(kept["upload"].path).parent.parent, ignore_errors=True)
 
 
 def _changed(key: str) -> None:
@@ -97,13 +108,14 @@ def uploader(label: str, key: str, help: str | None = None) -> Upload | None:
     upload), else the one uploaded earlier on any page, shown with its name and a button that
     forgets it, so a file never follows the admin around without a way to drop it.
     """
-    uploaded = st.file_uploader(label, type=["json"], key=key, help=help, on_change=_changed, args=(key,))
+    uploaded = st.file_uploader(label, type=TYPES, key=key, help=help, on_change=_changed, args=(key,))
     kept = current()
     if uploaded is not None:
         if kept is not None and kept.file_id == uploaded.file_id:
             return kept
         upload = save(uploaded)
         discard(st.session_state.get(SESSION_KEY))
+        forget_decoded()
         st.session_state[SESSION_KEY] = upload
         return upload
     if kept is None:

@@ -202,7 +202,7 @@ TEXTS: dict[str, str] = {
                      "completely first; you see exactly what will change before anything is written; the "
                      "values that get overwritten are saved in a safety snapshot.",
     "restore.target": "Restoring into **{store}**, table {table} (change it in the sidebar).",
-    "restore.upload": "Upload a backup file (.json)",
+    "restore.upload": "Upload a backup file (.json, .json.zst, .json.gz, .age)",
     "restore.upload_help": "A file made by this dashboard, by `python -m mvdb_core backup`, or by MVDB's own "
                            "Backup & Restore feature (version 2.0.0). Up to 1 GB.",
     "restore.no_file": "Choose a backup file to begin. Nothing is written until you confirm.",
@@ -268,7 +268,7 @@ TEXTS: dict[str, str] = {
     # -- statistics -----------------------------------------------------------------------------
     "stats.title": "Statistics",
     "stats.intro": "What the connected store and a backup file hold, side by side.",
-    "stats.upload": "Backup file to compare (optional, .json)",
+    "stats.upload": "Backup file to compare (optional; .json, compressed or encrypted)",
     "stats.upload_help": "Upload a backup to see its statistics next to the store's.",
     "stats.reading_store": "Reading the store…",
     "stats.reading_backup": "Reading the backup file…",
@@ -418,4 +418,83 @@ TEXTS: dict[str, str] = {
     "hint.unexpected": "**What to do:** refresh the page and try again. Your data was not changed by a step "
                        "that failed before writing; a failed restore can simply be run again. The server log "
                        "has a short note for the administrator.",
+    # -- sealed files, keys, repositories -----------------------------------------------------
+    "nav.snapshots": "Snapshots",
+    "keys.identity": "age identity file (the private key)",
+    "keys.identity_help": "The key.txt file age-keygen wrote (a line AGE-SECRET-KEY-1…). It is only read in "
+                          "memory, never stored or shown.",
+    "keys.passphrase": "Passphrase",
+    "keys.repo_identity": "The repository's age identity file (needed to read snapshots)",
+    "keys.repo_passphrase": "The repository's passphrase",
+    "keys.encrypted_identity": "{file} is encrypted with age: upload the identity file (private key) whose public "
+                               "key it was encrypted to.",
+    "keys.encrypted_passphrase": "{file} is encrypted with a passphrase: type it below.",
+    "keys.decoding": "Decrypting and unpacking the file…",
+    "keys.cannot_open": "The file {file} could not be opened.",
+    "repo.pick": "Repository",
+    "repo.where": "Location {where}; {encryption}.",
+    "repo.enc_age": "encrypted with age public keys",
+    "repo.enc_passphrase": "encrypted with a passphrase",
+    "repo.enc_none": "not encrypted",
+    "repo.snapshot": "Snapshot",
+    "repo.rows": "{rows} rows",
+    "repo.empty": "This repository holds no snapshot yet. Take one on the Backup page.",
+    "repo.key_needed": "Give the repository's key above to list its snapshots.",
+    "repo.exporting": "Reading the snapshot…",
+    "backup.compress": "Compress the download",
+    "backup.compress_none": "No",
+    "backup.compress_help": "zstd makes the file about five times smaller; gzip opens everywhere. The restore "
+                            "page reads both.",
+    "backup.recipient": "Encrypt to an age public key (optional)",
+    "backup.recipient_help": "Paste the public key (age1…) of whoever may read the backup. Only the matching "
+                             "private key (identity file) opens it again: keep that somewhere safe.",
+    "backup.recipient_invalid": "This is not an age public key: no backup was made.",
+    "backup.encrypted_note": "This file is encrypted: restoring it needs the identity file of the public key above.",
+    "backup.repo_title": "Save to a repository",
+    "backup.repo_intro": "A repository keeps many snapshots for little more than the size of one: only what "
+                         "changed since the last snapshot is added.",
+    "backup.repo_none": "No snapshot repository is configured. Add one to `.streamlit/secrets.toml` as "
+                        "`[repositories.NAME]` with `url = \"s3://bucket/prefix\"` (or a folder) and, for S3, "
+                        "`aws_access_key_id`, `aws_secret_access_key`, `endpoint_url`, `region`.",
+    "backup.repo_tags": "Tags (optional, separated by commas)",
+    "backup.repo_tags_help": "Labels shown in the list of snapshots, e.g. before-update.",
+    "backup.repo_save": "Save a snapshot",
+    "backup.repo_running": "Saving the snapshot…",
+    "backup.repo_failed": "The snapshot failed",
+    "backup.repo_done_short": "Snapshot {id} saved",
+    "backup.repo_done": "Snapshot {id} saved in {repo}: {rows} rows.",
+    "backup.repo_sizes": "**{added}** added ({new} new parts), **{reused}** reused ({old} parts already in the "
+                         "repository).",
+    "restore.from_snapshot": "Restoring snapshot {id} of the repository {repo}, taken {time} (UTC).",
+    "restore.snapshot_drop": "Other file",
+    "restore.repo_title": "Or restore a snapshot from a repository",
+    "restore.repo_use": "Use this snapshot",
+    "snapshots.title": "Snapshots",
+    "snapshots.intro": "The snapshots in a repository: list them, see what one holds, download it as a backup "
+                       "file, or restore it.",
+    "snapshots.none": "No snapshot repository is configured. Add one to `.streamlit/secrets.toml` as "
+                      "`[repositories.NAME]` with `url = \"s3://bucket/prefix\"` (or a folder) and, for S3, "
+                      "`aws_access_key_id`, `aws_secret_access_key`, `endpoint_url`, `region`.",
+    "snapshots.list": "{n} snapshots, newest first",
+    "snapshots.col_time": "Time (UTC)",
+    "snapshots.col_id": "Id",
+    "snapshots.col_tags": "Tags",
+    "snapshots.col_added": "Added to the repository",
+    "snapshots.key_needed": "The snapshots are encrypted: give the repository's key above to see their rows, "
+                            "download or restore one.",
+    "snapshots.counts": "Rows in snapshot {id}",
+    "snapshots.download_title": "Download",
+    "snapshots.format": "Format",
+    "snapshots.format_plain": "Plain (.json)",
+    "snapshots.prepare": "Prepare the file",
+    "snapshots.export_done": "The file is ready",
+    "snapshots.export_failed": "The snapshot could not be read",
+    "snapshots.download": "Download snapshot",
+    "snapshots.restore_title": "Restore",
+    "snapshots.restore_help": "Opens the Restore page with this snapshot: it is checked, you see what will change, "
+                              "and nothing is written before you confirm.",
+    "snapshots.restore": "Restore this snapshot",
+    "error.repository": "The repository could not be read or written.",
+    "hint.repository": "**What to do:** check the repository's address and credentials in "
+                       "`.streamlit/secrets.toml`, and that the bucket or folder exists.",
 }

@@ -205,7 +205,7 @@ TEXTS: dict[str, str] = {
                      "seluruhnya terlebih dahulu; Anda melihat persis apa yang akan berubah sebelum ada yang "
                      "ditulis; nilai yang tertimpa disimpan dalam snapshot pengaman.",
     "restore.target": "Restore ke **{store}**, tabel {table} (ganti di sidebar).",
-    "restore.upload": "Upload File Backup (.json)",
+    "restore.upload": "Upload File Backup (.json, .json.zst, .json.gz, .age)",
     "restore.upload_help": "Berkas buatan dasbor ini, `python -m mvdb_core backup`, atau fitur Backup & Restore "
                            "bawaan MVDB (versi 2.0.0). Hingga 1 GB.",
     "restore.no_file": "Pilih berkas backup untuk memulai. Tidak ada yang ditulis sebelum Anda konfirmasi.",
@@ -273,7 +273,7 @@ TEXTS: dict[str, str] = {
     # -- statistik ------------------------------------------------------------------------------
     "stats.title": "Statistik",
     "stats.intro": "Isi penyimpanan yang terhubung dan berkas backup, berdampingan.",
-    "stats.upload": "Berkas backup untuk dibandingkan (opsional, .json)",
+    "stats.upload": "Berkas backup untuk dibandingkan (opsional; .json, terkompresi atau terenkripsi)",
     "stats.upload_help": "Upload backup untuk melihat statistiknya di samping statistik penyimpanan.",
     "stats.reading_store": "Membaca penyimpanan…",
     "stats.reading_backup": "Membaca berkas backup…",
@@ -427,4 +427,84 @@ TEXTS: dict[str, str] = {
     "hint.unexpected": "**Yang perlu dilakukan:** muat ulang halaman dan coba lagi. Data Anda tidak diubah oleh "
                        "langkah yang gagal sebelum menulis; restore yang gagal bisa dijalankan lagi. Log server "
                        "berisi catatan singkat untuk administrator.",
+    # -- sealed files, keys, repositories -----------------------------------------------------
+    "nav.snapshots": "Snapshot",
+    "keys.identity": "Berkas identitas age (kunci privat)",
+    "keys.identity_help": "Berkas key.txt yang ditulis age-keygen (baris AGE-SECRET-KEY-1…). Hanya dibaca di "
+                          "memori, tidak pernah disimpan atau ditampilkan.",
+    "keys.passphrase": "Frasa sandi",
+    "keys.repo_identity": "Berkas identitas age repositori (diperlukan untuk membaca snapshot)",
+    "keys.repo_passphrase": "Frasa sandi repositori",
+    "keys.encrypted_identity": "{file} dienkripsi dengan age: upload berkas identitas (kunci privat) yang kunci "
+                               "publiknya dipakai untuk mengenkripsi.",
+    "keys.encrypted_passphrase": "{file} dienkripsi dengan frasa sandi: ketik di bawah.",
+    "keys.decoding": "Mendekripsi dan membuka berkas…",
+    "keys.cannot_open": "Berkas {file} tidak bisa dibuka.",
+    "repo.pick": "Repositori",
+    "repo.where": "Lokasi {where}; {encryption}.",
+    "repo.enc_age": "dienkripsi dengan kunci publik age",
+    "repo.enc_passphrase": "dienkripsi dengan frasa sandi",
+    "repo.enc_none": "tidak dienkripsi",
+    "repo.snapshot": "Snapshot",
+    "repo.rows": "{rows} baris",
+    "repo.empty": "Repositori ini belum berisi snapshot. Buat satu di halaman Backup.",
+    "repo.key_needed": "Berikan kunci repositori di atas untuk melihat daftar snapshot.",
+    "repo.exporting": "Membaca snapshot…",
+    "backup.compress": "Kompres berkas unduhan",
+    "backup.compress_none": "Tidak",
+    "backup.compress_help": "zstd membuat berkas sekitar lima kali lebih kecil; gzip bisa dibuka di mana saja. "
+                            "Halaman restore membaca keduanya.",
+    "backup.recipient": "Enkripsi ke kunci publik age (opsional)",
+    "backup.recipient_help": "Tempel kunci publik (age1…) milik orang yang boleh membaca backup. Hanya kunci "
+                             "privat pasangannya (berkas identitas) yang bisa membukanya: simpan di tempat aman.",
+    "backup.recipient_invalid": "Ini bukan kunci publik age: backup tidak dibuat.",
+    "backup.encrypted_note": "Berkas ini terenkripsi: untuk me-restore-nya diperlukan berkas identitas dari kunci "
+                             "publik di atas.",
+    "backup.repo_title": "Simpan ke repositori",
+    "backup.repo_intro": "Repositori menyimpan banyak snapshot dengan ukuran tak jauh lebih besar dari satu: hanya "
+                         "yang berubah sejak snapshot terakhir yang ditambahkan.",
+    "backup.repo_none": "Belum ada repositori snapshot. Tambahkan di `.streamlit/secrets.toml` sebagai "
+                        "`[repositories.NAMA]` dengan `url = \"s3://bucket/prefix\"` (atau sebuah folder) dan, "
+                        "untuk S3, `aws_access_key_id`, `aws_secret_access_key`, `endpoint_url`, `region`.",
+    "backup.repo_tags": "Tag (opsional, dipisahkan koma)",
+    "backup.repo_tags_help": "Label yang tampil di daftar snapshot, mis. sebelum-update.",
+    "backup.repo_save": "Simpan snapshot",
+    "backup.repo_running": "Menyimpan snapshot…",
+    "backup.repo_failed": "Snapshot gagal",
+    "backup.repo_done_short": "Snapshot {id} tersimpan",
+    "backup.repo_done": "Snapshot {id} tersimpan di {repo}: {rows} baris.",
+    "backup.repo_sizes": "**{added}** ditambahkan ({new} bagian baru), **{reused}** dipakai ulang ({old} bagian "
+                         "sudah ada di repositori).",
+    "restore.from_snapshot": "Restore snapshot {id} dari repositori {repo}, dibuat {time} (UTC).",
+    "restore.snapshot_drop": "Berkas lain",
+    "restore.repo_title": "Atau restore snapshot dari repositori",
+    "restore.repo_use": "Pakai snapshot ini",
+    "snapshots.title": "Snapshot",
+    "snapshots.intro": "Snapshot di sebuah repositori: lihat daftarnya, lihat isi satu snapshot, unduh sebagai "
+                       "berkas backup, atau restore.",
+    "snapshots.none": "Belum ada repositori snapshot. Tambahkan di `.streamlit/secrets.toml` sebagai "
+                      "`[repositories.NAMA]` dengan `url = \"s3://bucket/prefix\"` (atau sebuah folder) dan, "
+                      "untuk S3, `aws_access_key_id`, `aws_secret_access_key`, `endpoint_url`, `region`.",
+    "snapshots.list": "{n} snapshot, terbaru lebih dulu",
+    "snapshots.col_time": "Waktu (UTC)",
+    "snapshots.col_id": "Id",
+    "snapshots.col_tags": "Tag",
+    "snapshots.col_added": "Ditambahkan ke repositori",
+    "snapshots.key_needed": "Snapshot terenkripsi: berikan kunci repositori di atas untuk melihat jumlah barisnya, "
+                            "mengunduh, atau me-restore.",
+    "snapshots.counts": "Baris dalam snapshot {id}",
+    "snapshots.download_title": "Unduh",
+    "snapshots.format": "Format",
+    "snapshots.format_plain": "Biasa (.json)",
+    "snapshots.prepare": "Siapkan berkas",
+    "snapshots.export_done": "Berkas siap",
+    "snapshots.export_failed": "Snapshot tidak bisa dibaca",
+    "snapshots.download": "Unduh snapshot",
+    "snapshots.restore_title": "Restore",
+    "snapshots.restore_help": "Membuka halaman Restore dengan snapshot ini: snapshot diperiksa, Anda melihat apa "
+                              "yang akan berubah, dan tidak ada yang ditulis sebelum Anda konfirmasi.",
+    "snapshots.restore": "Restore snapshot ini",
+    "error.repository": "Repositori tidak bisa dibaca atau ditulis.",
+    "hint.repository": "**Yang perlu dilakukan:** periksa alamat dan kredensial repositori di "
+                       "`.streamlit/secrets.toml`, dan pastikan bucket atau folder-nya ada.",
 }
