@@ -14,6 +14,7 @@ import ctypes.util
 import os
 import secrets
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,6 +63,7 @@ class FolderStore:
     def __init__(self, path: str) -> None:
         self.root = Path(path)
         self.url = str(self.root)
+        self._folders: set[str] = set()  # made already: one mkdir per folder, not per object
 
     def get(self, name: str) -> bytes:
         try:
@@ -70,15 +72,20 @@ class FolderStore:
             raise ObjectMissing(f"{name} is missing from the repository {self.url}") from None
 
     def put(self, name: str, data: bytes) -> None:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        path = os.path.join(self.url, name)
+        folder, base = os.path.split(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        tmp = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             with open(tmp, "xb") as f:
                 f.write(data)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            os.rename(tmp, path)
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(tmp)
+            raise
 
     def flush(self) -> None:
         fd = os.open(self.root, os.O_RDONLY)
