@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backup_file import BackupWriter, disk_full_error, publish, resolve_out_path
+from .backup_file import BackupWriter, disk_full_error, partial_path, publish, resolve_out_path
 from .categories import categorize
 from .errors import StoreError
 from .keys import Keys
@@ -45,7 +44,7 @@ def backup(
     path = resolve_out_path(out, suffix=suffix(compression, keys.encrypts))
     if not compression and not keys.encrypts:
         return _write(store, path, categories, allow_empty, progress, total)
-    plain = _hidden(path, "plain")
+    plain = partial_path(path, "plain")
     try:
         result = _write(store, plain, categories, allow_empty, progress, total)
         _pack(plain, path, compression, keys)
@@ -55,16 +54,11 @@ def backup(
     return result
 
 
-def _hidden(path: Path, what: str) -> Path:
-    """A name the stale-partial cleanup of a later run recognises (PID and token) if this process is killed."""
-    return path.with_name(f".{path.name}.{what}.{os.getpid()}.{secrets.token_hex(4)}.partial")
-
-
 def _pack(plain: Path, path: Path, compression: str | None, keys: Keys) -> None:
-    tmp = _hidden(path, "packed")
+    tmp = partial_path(path, "packed")
     try:
         with open(tmp, "xb") as f:
-            seal_file(plain, f, compression, keys, _hidden(path, "middle"))
+            seal_file(plain, f, compression, keys, partial_path(path, "middle"))
             f.flush()
             os.fsync(f.fileno())
         publish(tmp, path)

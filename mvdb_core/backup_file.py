@@ -79,7 +79,8 @@ _BOUNDARY = b'},\n{"key":"'
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 # `.NAME.PID.partial`, the writer's temp file (and `.NAME.PID.rewrite`, its rare second copy).
-_PARTIAL = re.compile(r"\.(.+)\.([0-9]+)(?:\.[0-9a-f]{8})?\.(?:partial|rewrite)")
+# `.NAME.PID.tTOKEN.partial` (older runs wrote no token): the `t` keeps a token of digits from reading as a PID.
+_PARTIAL = re.compile(r"\.(.+)\.([0-9]+)(?:\.t[0-9a-f]{8})?\.(?:partial|rewrite)")
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS})
 
 
@@ -135,7 +136,7 @@ class BackupWriter:
         self._hash = hashlib.sha256()
         # The PID says whose file it is (stale ones are removed), the token keeps two writers of one
         # process (two dashboard sessions) apart.
-        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+        self._tmp = partial_path(self.path)
         self._f: BinaryIO | None = None
         self._last: str | None = None
 
@@ -250,6 +251,13 @@ class BackupWriter:
                 pass
         self._tmp.unlink(missing_ok=True)
         self._tmp.with_suffix(".rewrite").unlink(missing_ok=True)
+
+
+def partial_path(path: Path, what: str = "") -> Path:
+    """A hidden temp name beside `path`: the PID says whose it is (stale ones are removed), the token
+    keeps two writers of one process apart."""
+    middle = f".{what}" if what else ""
+    return path.with_name(f".{path.name}{middle}.{os.getpid()}.t{secrets.token_hex(4)}.partial")
 
 
 def disk_full_error(exc: OSError, path: Path) -> DiskFullError | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import secrets
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .backup_file import disk_full_error, publish
+from .backup_file import disk_full_error, partial_path, publish
 from .errors import UsageError
 from .stores.api_keys import key_role
 from .stores.base import DEFAULT_TABLE, validate_table_name
@@ -281,7 +280,7 @@ def _write_zip(out: Path, files: dict[str, str], project_id: str) -> Bundle:
         raise UsageError(f"{out} already exists; choose another --out (nothing was written)")
     if not out.parent.exists():
         raise UsageError(f"folder {out.parent} does not exist; create it or choose another --out")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    tmp = partial_path(out)
     try:
         names = _zip_into(tmp, files, project_id)
         with open(tmp, "rb") as f:

@@ -31,7 +31,7 @@ import orjson
 import pyrage
 
 from . import __version__
-from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, disk_full_error, publish, utc_now
+from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, disk_full_error, partial_path, publish, utc_now
 from .categories import add_sorted_counts, categorize, empty_counts
 from .errors import InvalidBackupError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
@@ -337,7 +337,7 @@ class Repository:
             ref["name"] = name
         if out.exists():
             raise UsageError(f"{out} already exists; files are never overwritten: choose another --out")
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+        tmp = partial_path(out)
         digest = hashlib.sha256()
         tracker = Tracker(progress, Stage.EXPORT, meta["totalItems"])
         try:

@@ -127,7 +127,7 @@ def test_partial_files_of_killed_backups_are_removed_when_a_writer_starts(tmp_pa
     sleeper = subprocess.Popen(["sleep", "120"])
     try:
         assert killed.stdout.readline() == b"writing\n"
-        [stale] = tmp_path.glob(f".killed.json.{killed.pid}.*.partial")  # PID, then a token of 8 hex digits
+        [stale] = tmp_path.glob(f".killed.json.{killed.pid}.*.partial")  # PID, then t and a token of 8 hex digits
         os.kill(killed.pid, signal.SIGKILL)
         killed.wait()
         live = [tmp_path / f".mine.json.{os.getpid()}.partial", tmp_path / f".theirs.json.{sleeper.pid}.partial"]

@@ -50,7 +50,7 @@ def test_usage_errors_exit_2(tmp_path):
     p = cli("backup", "--store", f"sqlite://{tmp_path}/a.db", "--categories", "films")
     assert p.returncode == 2 and "unknown category 'films'" in _one_error_line(p)
     p = cli("stats")
-    assert p.returncode == 2 and "either a backup FILE or --store" in _one_error_line(p)
+    assert p.returncode == 2 and "either a backup FILE, --store URL or --repo REPO" in _one_error_line(p)
     p = cli("verify", str(tmp_path / "missing.json"))
     assert p.returncode == 2 and "not found" in _one_error_line(p)
 

@@ -179,3 +179,21 @@ def test_a_migration_after_a_check_refuses_a_changed_plan(tmp_path, pg_url):
     with open_store(source) as src, open_store(pg_url) as dst, pytest.raises(PlanChanged, match="check again"):
         migrate(src, dst, tmp_path / "bk", mode="mirror", expected=checked)
     assert dump(pg_url) == {"movie:b": {"v": 2}, "other:y": {"v": 9}}
+
+
+def test_a_running_writer_whose_token_is_all_digits_is_not_taken_for_a_dead_one(tmp_path, monkeypatch):
+    # A temp name is `.NAME.PID.tTOKEN.partial`; a hex token of eight decimal digits once read as a PID
+    # of a gone process, so a second writer starting in the folder deleted the first one's file.
+    import mvdb_core.backup_file as backup_file
+
+    monkeypatch.setattr(backup_file.secrets, "token_hex", lambda n: "99536194")
+    rows = [(f"movie:{i:04d}", b'{"a":1}') for i in range(10)]
+    with BackupWriter(tmp_path / "a.json", {"kind": "sqlite", "table": "kv"}) as first:
+        first.add(rows)
+        monkeypatch.setattr(backup_file.secrets, "token_hex", lambda n: "0badf00d")
+        with BackupWriter(tmp_path / "b.json", {"kind": "sqlite", "table": "kv"}) as second:
+            assert second.removed_partials == []
+            second.add(rows)
+            second.commit()
+        first.commit()
+    assert dict(BackupFile(tmp_path / "a.json").entries()) == dict(rows)
