@@ -143,11 +143,13 @@ def test_the_data_api_does_not_follow_a_redirect_with_the_key(tmp_path):
 
 
 def test_a_url_that_cannot_be_parsed_never_shows_its_password():
-    for url in ("postgresql://postgres:S3cr%tPass@localhost/db", "postgresql://postgres:pa ss word@localhost/db"):
-        with pytest.raises(UsageError) as err:
-            open_store(url)
-        assert "S3cr" not in str(err.value) and "pa ss" not in str(err.value)
-        assert "percent-encoded" in str(err.value)
+    with pytest.raises(UsageError) as err:
+        open_store("postgresql://postgres:S3cr%tPass@localhost/db")
+    assert "S3cr" not in str(err.value) and "percent-encoded" in str(err.value)
+    try:  # libpq 16 and later refuse spaces here; older ones (psycopg-binary 3.2.1) accept them
+        open_store("postgresql://postgres:pa ss word@localhost/db").close()
+    except UsageError as exc:
+        assert "pa ss" not in str(exc) and "percent-encoded" in str(exc)
 
 
 def test_a_full_disk_while_writing_the_bundle_leaves_nothing(tmp_path):
