@@ -227,16 +227,17 @@ class Repository:
             ref["size"] = size
             return ref
 
+        refs: list[dict[str, Any]] = []
         with ThreadPoolExecutor(_PARALLEL) as pool:
-            futures: list[Future[dict[str, Any]]] = []
+            pending: deque[Future[dict[str, Any]]] = deque()
 
             def emit(plaintext: bytes, first: str, rows: int) -> None:
                 nonlocal last
                 digest.update(last)
                 last = plaintext
-                futures.append(pool.submit(store_leaf, plaintext, first, rows))
-                if len(futures) > 2 * _PARALLEL:  # bounded memory: at most this many leaves in flight
-                    futures[-2 * _PARALLEL - 1].result()
+                pending.append(pool.submit(store_leaf, plaintext, first, rows))
+                while len(pending) > 2 * _PARALLEL:  # bounded memory: at most this many leaves in flight
+                    refs.append(pending.popleft().result())
 
             pages = store.iter_pages()
             try:
@@ -251,7 +252,7 @@ class Repository:
             finally:
                 pages.close()
             cutter.flush(emit)
-            refs = [future.result() for future in futures]
+            refs += [future.result() for future in pending]
         if last:
             digest.update(last[:-2] + b"\n")
         new = {ref["name"]: ref["size"] for ref in refs if ref.pop("new", False)}
