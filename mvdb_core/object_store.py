@@ -135,7 +135,8 @@ class S3Store:
             raise UsageError(f"{url} names no bucket; write s3://BUCKET/PREFIX")
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url = url
-        config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=16)
+        config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60,
+                        max_pool_connections=16)
         given = {k: v for k, v in (settings or {}).items() if v}
         unknown = set(given) - set(S3_SETTINGS)
         if unknown:

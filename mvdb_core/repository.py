@@ -37,7 +37,7 @@ from .errors import InvalidBackupError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
 from .object_store import ObjectMissing, ObjectStore, RepositoryError, open_object_store
 from .progress import ProgressFn, Stage, Tracker
-from .sealing import ZSTD_LEVEL, open_bytes, seal_bytes
+from .sealing import open_bytes, seal_bytes
 from .stores.base import Store
 
 FORMAT = "mvdb-repository"
@@ -49,6 +49,7 @@ STATE_ENV = "MVDB_STATE_DIR"
 # docs/benchmarks.md: about 256 rows per leaf keeps a snapshot of an unchanged store near 1% of the first,
 # 10 edited rows under 10%, and the number of objects (each a file or a PUT) low enough for speed.
 LEAF_BITS = 8
+LEAF_ZSTD_LEVEL = 1  # docs/benchmarks.md: on MVDB rows as small as level 3 and a quarter faster
 LEAF_MIN = 8 << 10
 LEAF_MAX = 512 << 10
 _PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
@@ -412,7 +413,7 @@ class Repository:
 # Making a repository
 
 
-def init_repository(url: str, encryption: str, keys: Keys, level: int = ZSTD_LEVEL, leaf_bits: int = LEAF_BITS,
+def init_repository(url: str, encryption: str, keys: Keys, level: int = LEAF_ZSTD_LEVEL, leaf_bits: int = LEAF_BITS,
                     leaf_min: int = LEAF_MIN, leaf_max: int = LEAF_MAX) -> Repository:
     """Create a repository (refusing a location that already holds one); the tuning values are for bench/."""
     objects = open_object_store(url)
