@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backup_file import BackupWriter, disk_full_error, partial_path, publish, resolve_out_path
+from .backup_file import BackupWriter, new_file, partial_path, resolve_out_path
 from .categories import categorize
 from .errors import StoreError
 from .keys import Keys
@@ -55,17 +55,8 @@ def backup(
 
 
 def _pack(plain: Path, path: Path, compression: str | None, keys: Keys) -> None:
-    tmp = partial_path(path, "packed")
-    try:
-        with open(tmp, "xb") as f:
-            seal_file(plain, f, compression, keys, partial_path(path, "middle"))
-            f.flush()
-            os.fsync(f.fileno())
-        publish(tmp, path)
-    except OSError as exc:
-        raise disk_full_error(exc, path) or exc from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    with new_file(path) as f:
+        seal_file(plain, f, compression, keys, partial_path(path, "middle"))
 
 
 def _write(

@@ -36,6 +36,7 @@ import struct
 import tempfile
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -258,6 +259,26 @@ def partial_path(path: Path, what: str = "") -> Path:
     keeps two writers of one process apart."""
     middle = f".{what}" if what else ""
     return path.with_name(f".{path.name}{middle}.{os.getpid()}.t{secrets.token_hex(4)}.partial")
+
+
+@contextmanager
+def new_file(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
+    """Write a file that appears under `path` only when complete (flushed to disk unless not `durable`).
+
+    Never replaces a file; a failure leaves nothing behind, and a full disk becomes a DiskFullError.
+    """
+    tmp = partial_path(path)
+    try:
+        with open(tmp, "xb") as f:
+            yield f
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        publish(tmp, path)
+    except OSError as exc:
+        raise disk_full_error(exc, path) or exc from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def disk_full_error(exc: OSError, path: Path) -> DiskFullError | None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .backup_file import disk_full_error, partial_path, publish
+from .backup_file import new_file
 from .errors import UsageError
 from .stores.api_keys import key_role
 from .stores.base import DEFAULT_TABLE, validate_table_name
@@ -280,16 +280,6 @@ def _write_zip(out: Path, files: dict[str, str], project_id: str) -> Bundle:
         raise UsageError(f"{out} already exists; choose another --out (nothing was written)")
     if not out.parent.exists():
         raise UsageError(f"folder {out.parent} does not exist; create it or choose another --out")
-    tmp = partial_path(out)
-    try:
-        names = _zip_into(tmp, files, project_id)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        publish(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        full = disk_full_error(exc, out)
-        if full is None:
-            raise
-        raise full from None
+    with new_file(out) as f:
+        names = _zip_into(f, files, project_id)
     return Bundle(out, names, zipped=True)

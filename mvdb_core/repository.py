@@ -31,7 +31,7 @@ import orjson
 import pyrage
 
 from . import __version__
-from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, disk_full_error, partial_path, publish, utc_now
+from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, new_file, utc_now
 from .categories import add_sorted_counts, categorize, empty_counts
 from .errors import InvalidBackupError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
@@ -339,32 +339,22 @@ class Repository:
             ref["name"] = name
         if out.exists():
             raise UsageError(f"{out} already exists; files are never overwritten: choose another --out")
-        tmp = partial_path(out)
         digest = hashlib.sha256()
         tracker = Tracker(progress, Stage.EXPORT, meta["totalItems"])
-        try:
-            with open(tmp, "xb") as f:
-                f.write(_HEAD + orjson.dumps(meta) + b",\n" + _DATA_LINE)
-                for i, (ref, plaintext) in enumerate(self._leaves(info, refs, secret)):
-                    if i == len(refs) - 1:  # the last entry has no comma after it
-                        plaintext = plaintext[:-2] + b"\n"
-                    digest.update(plaintext)
-                    f.write(plaintext)
-                    tracker.add(ref["rows"])
-                f.write(b"]}\n")
-                if digest.hexdigest() != meta["sha256"]:
-                    raise InvalidBackupError(
-                        f"snapshot {info.id[:8]} does not add up: its leaves give sha256 {digest.hexdigest()[:12]}…, "
-                        f"its metadata says {meta['sha256'][:12]}…; nothing was written"
-                    )
-                if durable:
-                    f.flush()
-                    os.fsync(f.fileno())
-            publish(tmp, out)
-        except OSError as exc:
-            raise disk_full_error(exc, out) or exc from None
-        finally:
-            tmp.unlink(missing_ok=True)
+        with new_file(out, durable) as f:
+            f.write(_HEAD + orjson.dumps(meta) + b",\n" + _DATA_LINE)
+            for i, (ref, plaintext) in enumerate(self._leaves(info, refs, secret)):
+                if i == len(refs) - 1:  # the last entry has no comma after it
+                    plaintext = plaintext[:-2] + b"\n"
+                digest.update(plaintext)
+                f.write(plaintext)
+                tracker.add(ref["rows"])
+            f.write(b"]}\n")
+            if digest.hexdigest() != meta["sha256"]:
+                raise InvalidBackupError(
+                    f"snapshot {info.id[:8]} does not add up: its leaves give sha256 {digest.hexdigest()[:12]}…, "
+                    f"its metadata says {meta['sha256'][:12]}…; nothing was written"
+                )
         tracker.finish()
         return dict(meta)
 

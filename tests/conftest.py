@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -40,3 +41,11 @@ def pg_url(pg_server) -> str:
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite://{tmp_path}/store.sqlite3"
+
+
+@pytest.fixture
+def identity(tmp_path) -> tuple[str, str]:
+    """(identity file, public key), made by the real age-keygen."""
+    path = tmp_path / "key.txt"
+    made = subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
+    return str(path), made.stderr.split("Public key: ")[1].strip()

@@ -45,12 +45,6 @@ def source(tmp_path) -> str:
     return url
 
 
-@pytest.fixture
-def identity(tmp_path) -> tuple[str, str]:
-    path = tmp_path / "key.txt"
-    made = subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
-    return str(path), made.stderr.split("Public key: ")[1].strip()
-
 
 TITLES = [loads(v)["titleEn"].encode() for k, v in generate(6000, seed=11) if k.startswith("movie:")][:50]
 

@@ -31,13 +31,6 @@ def source(tmp_path) -> str:
     return url
 
 
-@pytest.fixture
-def identity(tmp_path) -> tuple[str, str]:
-    """(identity file, public key) made by age-keygen."""
-    path = tmp_path / "key.txt"
-    made = subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
-    return str(path), made.stderr.split("Public key: ")[1].strip()
-
 
 def plain_sha(source: str, tmp_path) -> str:
     with open_store(source) as store:
