@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = sorted(set(args.rows or [200_000]))
     work = Path(tempfile.mkdtemp(prefix="mvdb-bench-repo-"))
+    os.environ["MVDB_STATE_DIR"] = str(work / "state")  # writer keys of the throwaway repositories
     try:
         # Timings first: a child's ru_maxrss counts what it inherited at fork, and tuning grows this process.
         table, checks = timings(rows, args.repeat, work)

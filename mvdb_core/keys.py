@@ -78,10 +78,10 @@ def read_identities(files: Iterable[str] = (), environment: bool = True) -> tupl
     sources = [(name, _read_text(name, "identity file")) for name in files]
     env = os.environ.get(IDENTITY_ENV, "").strip() if environment else ""
     if env:
-        if env.startswith(_SECRET_PREFIX):
+        if _SECRET_PREFIX in env:  # the key itself, or a whole identity file's text
             sources.append((IDENTITY_ENV, env))
-        else:
-            sources.append((env, _read_text(env, f"identity file ({IDENTITY_ENV})")))
+        else:  # a path; never echoed, in case it is a mistyped key
+            sources.append((IDENTITY_ENV, _read_text(env, f"the identity file named by {IDENTITY_ENV}", echo=False)))
     identities, texts = [], []
     for name, content in sources:
         found, keys = identities_from_text(name, content)
@@ -138,13 +138,16 @@ def keys_from_args(args: Any, encrypt: bool = False) -> Keys:
     return keys
 
 
-def _read_text(name: str, what: str) -> str:
+def _read_text(name: str, what: str, echo: bool = True) -> str:
     path = Path(name)
+    shown = f"{what} {name}" if echo else what
     try:
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{what} {name} not found") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {name} is a folder, not a file") from None
+    except (FileNotFoundError, OSError) as exc:
+        if isinstance(exc, IsADirectoryError):
+            raise UsageError(f"{shown} is a folder, not a file") from None
+        if isinstance(exc, FileNotFoundError) or exc.errno == 36:  # not there, or a name too long to be one
+            raise UsageError(f"{shown} was not found") from None
+        raise
     except UnicodeDecodeError:
-        raise UsageError(f"{what} {name} is not a text file") from None
+        raise UsageError(f"{shown} is not a text file") from None

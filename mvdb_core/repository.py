@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import operator
 import os
 import secrets
 import socket
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ import pyrage
 from . import __version__
 from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, new_file, utc_now
 from .categories import add_sorted_counts, categorize, empty_counts
-from .errors import InvalidBackupError, UsageError
+from .errors import InvalidBackupError, StoreError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
 from .object_store import ObjectMissing, ObjectStore, RepositoryError, open_object_store
 from .progress import ProgressFn, Stage, Tracker
@@ -56,6 +57,7 @@ _PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
 _LINE_START = b'{"key":"'
 _LINE_END = b"},\n"
 _LINE_OVERHEAD = len(_LINE_START) + len(_AFTER_KEY) + len(_LINE_END)
+_SMALLEST_LEAF = 20  # bytes: a zstd frame of one line is longer; an age file is over 200
 
 
 @dataclass
@@ -113,6 +115,8 @@ class Repository:
 
     def __init__(self, url: str, objects: ObjectStore | None = None) -> None:
         self.url = url
+        self.damaged: list[str] = []
+        """Objects under snapshots/ that the last listing left out (damaged or foreign)."""
         self.objects = objects or open_object_store(url)
         try:
             raw = self.objects.get(CONFIG)
@@ -127,6 +131,13 @@ class Repository:
             raise RepositoryError(
                 f"{url} is a repository of version {self.config.get('version')}; this tool reads version 1"
             )
+        try:
+            self._recipients = [pyrage.x25519.Recipient.from_str(r) for r in self.config.get("recipients", [])]
+            int(self.config["compression"]["level"])
+            int(self.config["leaves"]["bits"]), int(self.config["leaves"]["min"]), int(self.config["leaves"]["max"])
+            assert self.encryption == "none" or self._recipients
+        except (pyrage.RecipientError, ValueError, KeyError, TypeError, AssertionError):
+            raise RepositoryError(f"{url} holds a damaged repository config; nothing was changed") from None
 
     @property
     def id(self) -> str:
@@ -144,7 +155,7 @@ class Repository:
         mode = self.encryption
         if mode == "none":
             return _Secrets()
-        recipients = [pyrage.x25519.Recipient.from_str(r) for r in self.config["recipients"]]
+        recipients = self._recipients
         if mode == "passphrase":
             if keys.passphrase is None:
                 raise UsageError(f"the repository {self.url} is encrypted with a passphrase: set {PASSPHRASE_ENV}")
@@ -154,7 +165,8 @@ class Repository:
             except pyrage.DecryptError:
                 raise UsageError(f"the passphrase does not open the repository {self.url}") from None
             identity = pyrage.x25519.Identity.from_str(master["identity"])
-            return _Secrets(recipients, [identity], bytes.fromhex(master["names"]))
+            # The sealed key pair, not the open config, says whom to encrypt to.
+            return _Secrets([identity.to_public()], [identity], bytes.fromhex(master["names"]))
         names = self._writer_key() if writing else None
         return _Secrets(recipients, keys.identities, names)
 
@@ -166,21 +178,45 @@ class Repository:
         """
         text = os.environ.get(WRITER_KEY_ENV, "").strip()
         if text:
-            try:
-                return bytes.fromhex(text)
-            except ValueError:
-                raise UsageError(f"{WRITER_KEY_ENV} is not a hex key; copy it from the writer key file") from None
+            return _name_key(text, WRITER_KEY_ENV)
         path = writer_key_path(self.id)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, path)  # whole or not at all; a second first snapshot keeps the one that won
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(tmp)
+        return _name_key(path.read_text().strip(), str(path))
+
+    def _pin_settings(self) -> None:
+        """Refuse to write when the repository's encryption settings changed since this machine's first snapshot.
+
+        The config lies open in the bucket: whoever can write there could switch encryption off or
+        add their own recipient, and the next unattended snapshot would follow.
+        """
+        settings = hashlib.sha256(orjson.dumps(
+            [self.config["encryption"], sorted(self.config.get("recipients", [])), self.config.get("master")]
+        )).hexdigest()
+        path = writer_key_path(self.id).with_suffix(".settings")
         try:
-            return bytes.fromhex(path.read_text().strip())
+            known = path.read_text().strip()
         except FileNotFoundError:
-            pass
-        key = secrets.token_bytes(32)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(key.hex() + "\n")
-        return key
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.write_text(settings + "\n")
+            return
+        if known != settings:
+            raise RepositoryError(
+                f"the encryption settings in {self.url}/config changed since this machine's first snapshot; "
+                f"nothing was written. If you changed them yourself, remove {path} and run the snapshot again"
+            )
 
     def _name(self, secret: _Secrets, digest: bytes) -> str:
         """A leaf's object name from its plaintext's SHA-256: keyed (HMAC) unless the repository is not encrypted."""
@@ -198,6 +234,7 @@ class Repository:
         tags: list[str] | None = None,
         time: str | None = None,
         progress: ProgressFn | None = None,
+        allow_empty: bool = False,
     ) -> SnapshotResult:
         """Store a snapshot of every row (one point in time): new leaves first, the snapshot object last.
 
@@ -205,8 +242,10 @@ class Repository:
         name, compress, encrypt and store each leaf (hashing and zstd run outside the GIL there).
         """
         secret = self._secrets(keys, writing=True)
+        self._pin_settings()
         stamp = parse_time(time) if time else utc_now()
-        existing = dict(self.objects.list("leaves/"))
+        # A listed leaf shorter than any sealed leaf can be is damaged (a crash before the sync): write it again.
+        existing = {name: size for name, size in self.objects.list("leaves/") if size >= _SMALLEST_LEAF}
         level = int(self.config["compression"]["level"])
         cutter = _Cutter(int(self.config["leaves"]["bits"]), int(self.config["leaves"]["min"]),
                          int(self.config["leaves"]["max"]))
@@ -254,6 +293,10 @@ class Repository:
                 pages.close()
             cutter.flush(emit)
             refs += [future.result() for future in pending]
+        if total == 0 and not allow_empty:
+            reason = store.empty_reason()
+            raise StoreError(f"the snapshot found 0 rows in table {store.table}; "
+                             + (reason or "if this is expected, pass --allow-empty") + "; no snapshot was stored")
         if last:
             digest.update(last[:-2] + b"\n")
         new = {ref["name"]: ref["size"] for ref in refs if ref.pop("new", False)}
@@ -286,14 +329,18 @@ class Repository:
     # Reading
 
     def snapshots(self, keys: Keys | None = None) -> list[SnapshotInfo]:
-        """Every snapshot, oldest first; with the key, each one's row counts too."""
-        found = []
+        """Every intact snapshot, oldest first; with the key, each one's row counts too.
+
+        A damaged or foreign object under snapshots/ is left out and named in `self.damaged`: it
+        must not hide the others.
+        """
+        found: list[SnapshotInfo] = []
+        self.damaged = []
         for name, size in self.objects.list("snapshots/"):
-            body = self._snapshot_body(name.removeprefix("snapshots/"))
-            found.append(SnapshotInfo(
-                name.removeprefix("snapshots/"), body["time"], body["tags"], body["new_bytes"] + size,
-                body["new_bytes"], body["reused_bytes"], body["leaves"], base64.b64decode(body["sealed"]),
-            ))
+            try:
+                found.append(self._info(name.removeprefix("snapshots/"), size))
+            except (InvalidBackupError, RepositoryError):
+                self.damaged.append(name)
         found.sort(key=lambda s: (s.time, s.id))
         if keys is not None and (self.encryption == "none" or keys.identities or keys.passphrase is not None):
             secret = self._secrets(keys, writing=False)
@@ -303,19 +350,32 @@ class Repository:
         return found
 
     def find(self, ref: str | None, keys: Keys | None = None) -> SnapshotInfo:
-        """A snapshot by id, unique id prefix, or `latest` (the default)."""
-        listing = self.snapshots(keys)
-        if not listing:
-            raise RepositoryError(f"the repository {self.url} holds no snapshot yet; take one with `snapshot`")
+        """A snapshot by id, unique id prefix, or `latest` (the default); an id reads that snapshot only."""
         if ref in (None, "", "latest"):
+            listing = self.snapshots(keys)
+            if not listing:
+                raise RepositoryError(f"the repository {self.url} holds no snapshot yet; take one with `snapshot`")
             return listing[-1]
         assert ref is not None
-        matches = [s for s in listing if s.id.startswith(ref.lower())]
-        if len(matches) == 1:
-            return matches[0]
+        names = {n.removeprefix("snapshots/"): size for n, size in self.objects.list("snapshots/")}
+        matches = [n for n in names if n.startswith(ref.lower())]
         if not matches:
             raise UsageError(f"no snapshot {ref} in {self.url}; `snapshots --repo {self.url}` lists them")
-        raise UsageError(f"snapshot id {ref} is ambiguous ({len(matches)} snapshots start with it); give more of it")
+        if len(matches) > 1:
+            raise UsageError(
+                f"snapshot id {ref} is ambiguous ({len(matches)} snapshots start with it); give more of it"
+            )
+        return self._info(matches[0], names[matches[0]])
+
+    def _info(self, snap_id: str, size: int) -> SnapshotInfo:
+        body = self._snapshot_body(snap_id)
+        try:
+            return SnapshotInfo(
+                snap_id, body["time"], body["tags"], body["new_bytes"] + size, body["new_bytes"],
+                body["reused_bytes"], body["leaves"], base64.b64decode(body["sealed"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise RepositoryError(f"snapshot {snap_id[:8]} is damaged (fields missing); nothing was written") from None
 
     def contents(self, info: SnapshotInfo, keys: Keys) -> dict[str, Any]:
         """The sealed part: the 3.0.0 metadata and the leaves with their digests."""
@@ -389,11 +449,13 @@ class Repository:
     def _snapshot_body(self, snap_id: str) -> dict[str, Any]:
         raw = self.objects.get(f"snapshots/{snap_id}")
         if hashlib.sha256(raw).hexdigest() != snap_id:
-            raise InvalidBackupError(f"snapshot {snap_id[:8]} is damaged (its content does not match its id)")
+            raise RepositoryError(
+                f"snapshot {snap_id[:8]} is damaged (its content does not match its id); take a new snapshot"
+            )
         body = orjson.loads(raw)
-        if body.get("format") != SNAPSHOT_FORMAT:
+        if not isinstance(body, dict) or body.get("format") != SNAPSHOT_FORMAT:
             raise RepositoryError(f"snapshots/{snap_id[:8]} is not a snapshot of this tool")
-        return dict(body)
+        return body
 
     def _open_sealed(self, info: SnapshotInfo, secret: _Secrets) -> dict[str, Any]:
         return dict(orjson.loads(open_bytes(info.sealed, secret.identities, f"snapshot {info.id[:8]}")))
@@ -432,6 +494,16 @@ def init_repository(url: str, encryption: str, keys: Keys, level: int = LEAF_ZST
     return Repository(url, objects)
 
 
+def _name_key(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise UsageError(f"{where} does not hold a repository name key (64 hex digits); copy the whole key file")
+    return key
+
+
 def writer_key_path(repo_id: str) -> Path:
     base = os.environ.get(STATE_ENV) or os.path.join(os.path.expanduser("~"), ".local", "state", "mvdb-backup")
     return Path(base) / "repositories" / f"{repo_id}.key"
@@ -445,7 +517,11 @@ def parse_time(text: str) -> str:
         raise UsageError(f"--time {text!r} is not an ISO 8601 time; write e.g. 2026-12-01T03:00:00Z") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise UsageError(f"--time {text!r} is outside the years 1-9999 in UTC") from None
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # --------------------------------------------------------------------------------------------
@@ -470,8 +546,12 @@ class _Cutter:
         self.parts: list[bytes] = []
         self.size = self.rows = 0
         self.first: str | None = None
+        self.last: str | None = None  # the last key so far: keys must increase strictly
 
     def add(self, keys: list[str], page: list[tuple[str, bytes]], emit: Any) -> None:
+        if (self.last is not None and keys[0] <= self.last) or any(map(operator.ge, keys, islice(keys, 1, None))):
+            raise StoreError("the store returned rows out of key order; no snapshot was stored")
+        self.last = keys[-1]
         raw = [k.encode() for k in keys]
         encoded = raw if _JSON_ESCAPED.search("".join(keys)) is None else [orjson.dumps(k)[1:-1] for k in keys]
         values = [row[1] for row in page]

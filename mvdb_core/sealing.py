@@ -174,6 +174,10 @@ def _decrypt(src: BinaryIO, dst: BinaryIO, keys: Keys, name: str) -> None:
         )
     try:
         pyrage.decrypt_io(src, dst, keys.identities)
+    except OSError as exc:
+        if exc.errno is not None:  # the disk, not the data
+            raise
+        raise InvalidBackupError(f"invalid backup file: the age data of {name} is damaged or truncated") from None
     except pyrage.DecryptError as exc:
         if "No matching keys" in str(exc):
             raise UsageError(

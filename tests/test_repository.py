@@ -22,7 +22,7 @@ from mvdb_core.demo import generate
 from mvdb_core.errors import MvdbError
 from mvdb_core.jsonvalue import dumps, loads
 from mvdb_core.keys import Keys
-from mvdb_core.repository import init_repository
+from mvdb_core.repository import Repository, init_repository
 from mvdb_core.stores import open_store
 
 needs_age = pytest.mark.skipif(  # under CI they must run: .ci/run installs them
@@ -111,12 +111,15 @@ def test_export_gives_the_sha256_of_a_plain_backup_and_the_file_verifies(source,
     assert len(titles_in(stored)) == len(TITLES) == 50  # not encrypted: the titles check can see them
 
 
-def test_an_empty_store_snapshots_and_exports_to_a_valid_empty_backup(tmp_path):
+def test_an_empty_store_is_refused_unless_allowed_and_then_exports_to_a_valid_empty_backup(tmp_path):
     url = f"sqlite://{tmp_path}/empty.sqlite3"
     with open_store(url) as store:
         store.create_table()
     ok(cli("init", "--repo", str(tmp_path / "repo"), "--no-encryption"))
-    ok(cli("snapshot", "--store", url, "--repo", str(tmp_path / "repo")))
+    refused = cli("snapshot", "--store", url, "--repo", str(tmp_path / "repo"))
+    assert refused.returncode == 1 and "0 rows" in refused.stderr and "--allow-empty" in refused.stderr
+    assert not list((tmp_path / "repo").glob("snapshots/*"))  # an empty snapshot would become `latest`
+    ok(cli("snapshot", "--store", url, "--repo", str(tmp_path / "repo"), "--allow-empty"))
     ok(cli("export", "--repo", str(tmp_path / "repo"), "--out", str(tmp_path / "e.json")))
     assert "0 entries" in ok(cli("verify", str(tmp_path / "e.json"))).stdout
 
@@ -305,3 +308,77 @@ def test_s3_errors_are_one_line_and_never_show_the_secret_key(source, bucket, s3
     assert "definitely-wrong-secret" not in run.stderr + run.stdout
     unreachable = cli("snapshots", "--repo", f"s3://{bucket}/x", env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
     assert unreachable.returncode == 1 and "cannot reach the S3 server" in unreachable.stderr
+
+
+@needs_age
+def test_a_config_changed_in_the_bucket_does_not_turn_off_encryption_for_the_writer(source, identity, tmp_path):
+    _, public = identity
+    repo = tmp_path / "repo"
+    ok(cli("init", "--repo", str(repo), "--recipient", public))
+    ok(cli("snapshot", "--store", source, "--repo", str(repo)))
+    config = json.loads((repo / "config").read_text())
+    config["encryption"], config["recipients"] = "none", []
+    (repo / "config").write_text(json.dumps(config))
+    edit(source, {"movie:zz-new": {"secret": "TOPSECRET-VALUE"}})
+    run = cli("snapshot", "--store", source, "--repo", str(repo))
+    assert run.returncode == 1 and "encryption settings" in run.stderr
+    assert titles_in([p.read_bytes() for p in repo.rglob("*") if p.is_file()]) == []
+    assert not any(b"TOPSECRET" in zstandard.ZstdDecompressor().decompress(p.read_bytes())
+                   for p in repo.rglob("leaves/*/*") if not p.read_bytes().startswith(b"age-"))
+
+
+def test_a_passphrase_repository_encrypts_to_its_own_key_whatever_the_config_says(source, tmp_path):
+    import pyrage
+
+    env = {"MVDB_PASSPHRASE": "a long passphrase for the repository"}
+    repo = tmp_path / "repo"
+    ok(cli("init", "--repo", str(repo), "--passphrase", env=env))
+    config = json.loads((repo / "config").read_text())
+    config["recipients"] = [str(pyrage.x25519.Identity.generate().to_public())]  # someone else's key
+    (repo / "config").write_text(json.dumps(config))
+    with open_store(source) as store:
+        Repository(str(repo)).snapshot(store, Keys(passphrase=env["MVDB_PASSPHRASE"]))
+    target = f"sqlite://{tmp_path}/target.sqlite3"
+    ok(cli("restore", "--repo", str(repo), "--store", target, "--yes", env=env))
+    assert dump(target) == dump(source)
+
+
+def test_a_bad_name_key_is_refused_and_two_first_snapshots_share_one(source, identity, tmp_path):
+    _, public = identity
+    repo = str(tmp_path / "repo")
+    ok(cli("init", "--repo", repo, "--recipient", public))
+    for bad in ("", "00", "zz" * 32):
+        run = cli("snapshot", "--store", source, "--repo", repo, env={"MVDB_REPOSITORY_KEY": bad or " "})
+        if bad:
+            assert run.returncode == 2 and "name key" in run.stderr and bad not in run.stderr.replace("zz", "")
+    procs = [subprocess.Popen([sys.executable, "-m", "mvdb_core", "snapshot", "--store", source, "--repo", repo],
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    assert all(p.wait(timeout=120) == 0 for p in procs), [p.stderr.read() for p in procs]
+    [key] = (tmp_path / "state" / "repositories").glob("*.key")
+    assert len(bytes.fromhex(key.read_text().strip())) == 32
+
+
+def test_a_damaged_snapshot_object_hides_no_other_and_a_short_leaf_is_written_again(source, tmp_path):
+    repo_path = tmp_path / "repo"
+    repo = init_repository(str(repo_path), "none", Keys())
+    with open_store(source) as store:
+        first = repo.snapshot(store, Keys())
+        second = repo.snapshot(store, Keys(), tags=["b"])
+    (repo_path / "snapshots" / first.id).write_bytes(b"{}")
+    (repo_path / "snapshots" / "README").write_text("hi")
+    ok(cli("export", "--repo", str(repo_path), "--snapshot", second.id[:8], "--out", str(tmp_path / "e.json")))
+    listed = cli("snapshots", "--repo", str(repo_path), "--json")
+    assert [s["id"] for s in json.loads(ok(listed).stdout)] == [second.id] and "README" in listed.stderr
+    leaf = sorted(p for p in (repo_path / "leaves").rglob("*") if p.is_file())[0]
+    leaf.write_bytes(b"")  # a crash before the sync can leave this under the final name
+    with open_store(source) as store:
+        third = repo.snapshot(store, Keys())
+    assert third.new_leaves == 1
+    repo.export(repo.find(third.id), tmp_path / "third.json", Keys())
+
+
+def test_a_time_outside_the_calendar_is_a_usage_error(source, tmp_path):
+    ok(cli("init", "--repo", str(tmp_path / "repo"), "--no-encryption"))
+    run = cli("snapshot", "--store", source, "--repo", str(tmp_path / "repo"), "--time", "0001-01-01T00:00:00+01:00")
+    assert run.returncode == 2 and "years 1-9999" in run.stderr

@@ -129,3 +129,27 @@ def test_a_bad_recipient_is_refused_before_the_store_is_read(source, tmp_path):
     run = cli("backup", "--store", source, "--recipient", "age1notakey", "--out", str(tmp_path) + "/")
     assert run.returncode == 2 and "not an age public key" in run.stderr
     assert not list(tmp_path.glob("*.json*")) and not list(tmp_path.glob(".*"))
+
+
+@needs_tools
+def test_the_identity_in_the_environment_is_read_whole_and_never_printed(source, identity, tmp_path):
+    key_file, public = identity
+    made = cli("backup", "--store", source, "--recipient", public, "--out", str(tmp_path / "b.json.age"))
+    assert made.returncode == 0, made.stderr
+    whole = open(key_file).read()  # with its "# created:" comment lines
+    assert cli("verify", str(tmp_path / "b.json.age"), env={"MVDB_AGE_IDENTITY": whole}).returncode == 0
+    secret = [line for line in whole.splitlines() if line.startswith("AGE-SECRET-KEY-1")][0]
+    wrong = cli("verify", str(tmp_path / "b.json.age"), env={"MVDB_AGE_IDENTITY": secret[:-3] + "\n# x"})
+    assert wrong.returncode == 2 and secret[:20] not in wrong.stderr
+
+
+@needs_tools
+def test_a_truncated_age_file_is_an_invalid_file_exit_2(source, identity, tmp_path):
+    key_file, public = identity
+    with open_store(source) as store:
+        plain = backup(store, tmp_path / "b.json").path
+    subprocess.run(["age", "-r", public, "-o", str(tmp_path / "b.json.age"), str(plain)], check=True)
+    data = (tmp_path / "b.json.age").read_bytes()
+    (tmp_path / "cut.json.age").write_bytes(data[: len(data) // 2])
+    run = cli("verify", str(tmp_path / "cut.json.age"), "--identity", key_file)
+    assert run.returncode == 2 and "damaged or truncated" in run.stderr

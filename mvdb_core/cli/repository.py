@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     repo = Repository(args.repo)
     keys = keys_from_args(args)
     with open_from_args(args) as store, progress_bar() as progress:
-        result = repo.snapshot(store, keys, args.tag, args.time, progress)
+        result = repo.snapshot(store, keys, args.tag, args.time, progress, args.allow_empty)
     if args.json:
         print(orjson.dumps(result.as_dict()).decode())
         return 0
@@ -55,6 +56,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 def cmd_snapshots(args: argparse.Namespace) -> int:
     repo = Repository(args.repo)
     listing = repo.snapshots(keys_from_args(args))
+    for name in repo.damaged:
+        print(f"warning: {name} is damaged or not a snapshot; it is left out", file=sys.stderr)
     if args.json:
         print(orjson.dumps([s.as_dict() for s in listing]).decode())
         return 0
@@ -135,6 +138,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     repo_args(p, snapshot=False)
     p.add_argument("--tag", action="append", default=[], help="label the snapshot (repeatable)")
     p.add_argument("--time", help="record this ISO 8601 time instead of now (imports, tests)")
+    p.add_argument("--allow-empty", action="store_true", help="store a snapshot even when it finds no rows")
     p.add_argument("--passphrase", action="store_true", help="ask for a passphrase repository's passphrase")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_snapshot)
