@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backup_file import BackupWriter, new_file, partial_path, resolve_out_path
+from .backup_file import BackupWriter, pack_file, partial_path, resolve_out_path
 from .categories import categorize
 from .errors import StoreError
 from .keys import Keys
 from .progress import ProgressFn, Stage, Tracker
-from .sealing import seal_file, suffix
+from .sealing import suffix
 from .stores.base import Store
 
 
@@ -47,16 +47,11 @@ def backup(
     plain = partial_path(path, "plain")
     try:
         result = _write(store, plain, categories, allow_empty, progress, total)
-        _pack(plain, path, compression, keys)
+        pack_file(plain, path, compression, keys)
     finally:
         plain.unlink(missing_ok=True)
     result.path = path
     return result
-
-
-def _pack(plain: Path, path: Path, compression: str | None, keys: Keys) -> None:
-    with new_file(path) as f:
-        seal_file(plain, f, compression, keys, partial_path(path, "middle"))
 
 
 def _write(

@@ -53,7 +53,7 @@ from .categories import CATEGORY_NAMES, add_sorted_counts, empty_counts
 from .errors import DiskFullError, InvalidBackupError, UsageError
 from .jsonvalue import compact, dumps, loads, lone_surrogate, postgres_number_problem, postgres_number_range
 from .keys import Keys
-from .sealing import decode_file, layer_of, private_folder
+from .sealing import decode_file, layer_of, private_folder, seal_file
 from .stores.base import Row
 from .stores.sorting import external_sort
 from .stores.sorting import pages as row_pages
@@ -279,6 +279,12 @@ def new_file(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
         raise disk_full_error(exc, path) or exc from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def pack_file(plain: Path, path: Path, compression: str | None, keys: Keys) -> None:
+    """Compress and/or encrypt a finished plain file into a new file at `path` (appears only when complete)."""
+    with new_file(path) as f:
+        seal_file(plain, f, compression, keys, partial_path(path, "middle"))
 
 
 def disk_full_error(exc: OSError, path: Path) -> DiskFullError | None:

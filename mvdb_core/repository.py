@@ -32,7 +32,7 @@ import orjson
 import pyrage
 
 from . import __version__
-from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, new_file, utc_now
+from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, new_file, pack_file, partial_path, utc_now
 from .categories import add_sorted_counts, categorize, empty_counts
 from .errors import InvalidBackupError, StoreError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
@@ -382,12 +382,21 @@ class Repository:
         return self._open_sealed(info, self._secrets(keys, writing=False))
 
     def export(self, info: SnapshotInfo, out: Path, keys: Keys, progress: ProgressFn | None = None,
-               durable: bool = True) -> dict[str, Any]:
+               durable: bool = True, compression: str | None = None) -> dict[str, Any]:
         """Write the snapshot as a 3.0.0 backup file at `out` (never overwriting); return its metadata.
 
         Every leaf is checked against its digest as it arrives; a missing or damaged one stops
-        the export and no file appears. `durable=False` skips the fsync, for a private temporary copy.
+        the export and no file appears. `durable=False` skips the fsync, for a private temporary copy;
+        `compression` ("zstd", "gzip") packs the file as `backup --compress` does.
         """
+        if compression:
+            plain = partial_path(out, "plain")
+            try:
+                meta = self.export(info, plain, keys, progress, durable=False)
+                pack_file(plain, out, compression, Keys())
+            finally:
+                plain.unlink(missing_ok=True)
+            return meta
         secret = self._secrets(keys, writing=False)
         sealed = self._open_sealed(info, secret)
         meta, refs = sealed["metadata"], sealed["leaves"]

@@ -42,3 +42,14 @@ def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) 
             [sys.executable, "-m", "mvdb_core", *args], capture_output=True, text=True, cwd=cwd or scratch,
             env=full_env, timeout=300,
         )
+
+
+def demo_store(folder: Path, rows: int, seed: int) -> str:
+    """A new SQLite store holding `rows` demo rows; returns its URL."""
+    from mvdb_core.demo import generate
+
+    url = f"sqlite://{folder}/source.sqlite3"
+    with open_store(url) as store:
+        store.create_table()
+        store.write(list(generate(rows, seed=seed)))
+    return url

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from helpers import ROOT, cli, dump
+from helpers import ROOT, cli, demo_store, dump
 from s3_server import objects
 
 from mvdb_core.backup import backup
@@ -38,11 +38,7 @@ def state_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def source(tmp_path) -> str:
-    url = f"sqlite://{tmp_path}/source.sqlite3"
-    with open_store(url) as store:
-        store.create_table()
-        store.write(list(generate(6000, seed=11)))
-    return url
+    return demo_store(tmp_path, 6000, 11)
 
 
 
@@ -107,6 +103,10 @@ def test_export_gives_the_sha256_of_a_plain_backup_and_the_file_verifies(source,
     ok(cli("export", "--repo", str(tmp_path / "repo"), "--snapshot", taken.id[:6], "--out", str(tmp_path / "e.json")))
     assert json.loads((tmp_path / "e.json").read_text())["metadata"]["sha256"] == plain["sha256"]
     assert "sha256 verified" in ok(cli("verify", str(tmp_path / "e.json"))).stdout
+    ok(cli("export", "--repo", str(tmp_path / "repo"), "--compress", "zstd", "--out", str(tmp_path)))
+    [packed] = tmp_path.glob("mvdb-snapshot-*.json.zst")
+    unpacked = zstandard.ZstdDecompressor().decompressobj().decompress(packed.read_bytes())
+    assert unpacked == (tmp_path / "e.json").read_bytes()
     stored = [p.read_bytes() for p in (tmp_path / "repo").rglob("*") if p.is_file()]
     assert len(titles_in(stored)) == len(TITLES) == 50  # not encrypted: the titles check can see them
 

@@ -8,11 +8,10 @@ import shutil
 import subprocess
 
 import pytest
-from helpers import cli, dump
+from helpers import cli, demo_store, dump
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
-from mvdb_core.demo import generate
 from mvdb_core.stores import open_store
 
 AGE = shutil.which("age")
@@ -24,11 +23,7 @@ needs_tools = pytest.mark.skipif(  # under CI they must run: .ci/run installs th
 
 @pytest.fixture
 def source(tmp_path) -> str:
-    url = f"sqlite://{tmp_path}/source.sqlite3"
-    with open_store(url) as store:
-        store.create_table()
-        store.write(list(generate(1500, seed=3)))
-    return url
+    return demo_store(tmp_path, 1500, 3)
 
 
 

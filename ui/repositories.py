@@ -33,7 +33,7 @@ from mvdb_core.keys import Keys
 from mvdb_core.object_store import S3_SETTINGS, open_object_store
 from mvdb_core.redaction import redact_url, url_secrets
 from mvdb_core.repository import Repository, SnapshotInfo
-from mvdb_core.sealing import seal_file
+from mvdb_core.sealing import suffix
 from ui import uploads
 from ui.progress import Bars
 from ui.uploads import Upload
@@ -122,15 +122,9 @@ def export(cfg: RepoConfig, repo: Repository, info: SnapshotInfo, keys: Keys, co
            progress: Bars | None = None) -> Upload:
     """The snapshot as a 3.0.0 file (zstd-compressed on request) in the private upload folder."""
     work = Path(tempfile.mkdtemp(prefix="snapshot-", dir=uploads.folder()))
-    plain = work / f"mvdb-snapshot-{info.id[:8]}.json"
+    path = work / (f"mvdb-snapshot-{info.id[:8]}.json" + suffix(compression, False))
     try:
-        repo.export(info, plain, keys, progress)
-        path = plain
-        if compression:
-            path = work / (plain.name + ".zst")
-            with open(path, "xb") as out:
-                seal_file(plain, out, compression, Keys(), work / ".middle")
-            plain.unlink()
+        repo.export(info, path, keys, progress, compression=compression)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

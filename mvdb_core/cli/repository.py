@@ -15,6 +15,7 @@ from ..backup_file import BackupFile
 from ..errors import UsageError
 from ..keys import Keys, keys_from_args
 from ..repository import Repository, init_repository
+from ..sealing import COMPRESSIONS, suffix
 from .common import encrypt_args, identity_args, open_from_args, store_args
 from .output import print_counts, progress_bar, size_text
 
@@ -79,9 +80,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     info = repo.find(args.snapshot)
     out = Path(args.out)
     if out.is_dir():
-        out = out / f"mvdb-snapshot-{info.id[:8]}.json"
+        out = out / (f"mvdb-snapshot-{info.id[:8]}.json" + suffix(args.compress, False))
     with progress_bar() as progress:
-        meta = repo.export(info, out, keys, progress)
+        meta = repo.export(info, out, keys, progress, compression=args.compress)
     print(f"Snapshot {info.id[:8]} written to {out}: {meta['totalItems']:,} rows, sha256 {meta['sha256']}")
     return 0
 
@@ -152,5 +153,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p = sub.add_parser("export", help="write a snapshot as a plain backup file")
     repo_args(p)
     p.add_argument("--out", required=True, help="file (or folder) to write")
+    p.add_argument("--compress", choices=COMPRESSIONS, help="compress the file (.json.zst or .json.gz)")
     identity_args(p)
     p.set_defaults(func=cmd_export)
