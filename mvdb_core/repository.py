@@ -36,6 +36,7 @@ from .backup_file import _AFTER_KEY, _DATA_LINE, _HEAD, _JSON_ESCAPED, new_file,
 from .categories import add_sorted_counts, categorize, empty_counts
 from .errors import InvalidBackupError, StoreError, UsageError
 from .keys import PASSPHRASE_ENV, Keys
+from .locks import hold
 from .object_store import ObjectMissing, ObjectStore, RepositoryError, open_object_store
 from .progress import ProgressFn, Stage, Tracker
 from .sealing import open_bytes, seal_bytes
@@ -53,6 +54,7 @@ LEAF_BITS = 8
 LEAF_ZSTD_LEVEL = 1  # docs/benchmarks.md: on MVDB rows as small as level 3 and a quarter faster
 LEAF_MIN = 8 << 10
 LEAF_MAX = 512 << 10
+LOCK_WAIT = 15 * 60.0  # seconds a snapshot waits for a prune to finish
 _PARALLEL = 8  # objects written or read at once (S3 round trips overlap)
 _LINE_START = b'{"key":"'
 _LINE_END = b"},\n"
@@ -74,6 +76,8 @@ class SnapshotInfo:
     sealed: bytes
     total: int | None = None
     categories: dict[str, int] | None = None
+    host: str = ""
+    sizes: list[int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +248,11 @@ class Repository:
         secret = self._secrets(keys, writing=True)
         self._pin_settings()
         stamp = parse_time(time) if time else utc_now()
+        with hold(self.objects, "snapshot", wait=LOCK_WAIT):  # prune must not delete a leaf this one reuses
+            return self._snapshot(store, secret, stamp, tags, progress, allow_empty)
+
+    def _snapshot(self, store: Store, secret: _Secrets, stamp: str, tags: list[str] | None,
+                  progress: ProgressFn | None, allow_empty: bool) -> SnapshotResult:
         # A listed leaf shorter than any sealed leaf can be is damaged (a crash before the sync): write it again.
         existing = {name: size for name, size in self.objects.list("leaves/") if size >= _SMALLEST_LEAF}
         level = int(self.config["compression"]["level"])
@@ -259,10 +268,10 @@ class Repository:
             sha = hashlib.sha256(plaintext).digest()
             name = self._name(secret, sha)
             ref: dict[str, Any] = {"name": name, "sha256": sha.hex(), "rows": rows, "first": first}
-            size = existing.get(_leaf_path(name))
+            size = existing.get(leaf_object(name))
             if size is None:
                 data = seal_bytes(plaintext, level, secret.recipients)
-                self.objects.put(_leaf_path(name), data)
+                self.objects.put(leaf_object(name), data)
                 size, ref["new"] = len(data), True
             ref["size"] = size
             return ref
@@ -310,10 +319,11 @@ class Repository:
             "categories": counts, "selectedCategories": None, "sha256": sha,
         }
         names = [ref.pop("name") for ref in refs]  # in the open part only: the sealed part lists them in order
+        sizes = [ref["size"] for ref in refs]  # open too: `check` compares them without a key
         sealed = seal_bytes(orjson.dumps({"metadata": metadata, "leaves": refs}), level, secret.recipients)
         body = {
             "format": SNAPSHOT_FORMAT, "version": 1, "time": stamp, "tags": sorted(set(tags or [])),
-            "host": socket.gethostname(), "leaves": names, "new_bytes": new_bytes,
+            "host": socket.gethostname(), "leaves": names, "sizes": sizes, "new_bytes": new_bytes,
             "reused_bytes": reused_bytes, "sealed": base64.b64encode(sealed).decode(),
         }
         raw = orjson.dumps(body)
@@ -345,7 +355,7 @@ class Repository:
         if keys is not None and (self.encryption == "none" or keys.identities or keys.passphrase is not None):
             secret = self._secrets(keys, writing=False)
             for info in found:
-                meta = self._open_sealed(info, secret)["metadata"]
+                meta = self.open_sealed(info, secret)["metadata"]
                 info.total, info.categories = meta["totalItems"], meta["categories"]
         return found
 
@@ -373,13 +383,14 @@ class Repository:
             return SnapshotInfo(
                 snap_id, body["time"], body["tags"], body["new_bytes"] + size, body["new_bytes"],
                 body["reused_bytes"], body["leaves"], base64.b64decode(body["sealed"]),
+                host=str(body.get("host", "")), sizes=body.get("sizes"),
             )
         except (KeyError, TypeError, ValueError):
             raise RepositoryError(f"snapshot {snap_id[:8]} is damaged (fields missing); nothing was written") from None
 
     def contents(self, info: SnapshotInfo, keys: Keys) -> dict[str, Any]:
         """The sealed part: the 3.0.0 metadata and the leaves with their digests."""
-        return self._open_sealed(info, self._secrets(keys, writing=False))
+        return self.open_sealed(info, self._secrets(keys, writing=False))
 
     def export(self, info: SnapshotInfo, out: Path, keys: Keys, progress: ProgressFn | None = None,
                durable: bool = True, compression: str | None = None) -> dict[str, Any]:
@@ -398,7 +409,7 @@ class Repository:
                 plain.unlink(missing_ok=True)
             return meta
         secret = self._secrets(keys, writing=False)
-        sealed = self._open_sealed(info, secret)
+        sealed = self.open_sealed(info, secret)
         meta, refs = sealed["metadata"], sealed["leaves"]
         if len(refs) != len(info.leaves):
             raise InvalidBackupError(
@@ -432,14 +443,7 @@ class Repository:
         """Each leaf's checked plaintext, in order; reads run ahead in parallel, a bounded window."""
         def fetch(ref: dict[str, Any]) -> bytes:
             what = f"snapshot {info.id[:8]}: leaf {ref['name'][:12]}"
-            try:
-                raw = self.objects.get(_leaf_path(ref["name"]))
-            except ObjectMissing:
-                raise RepositoryError(f"{what} is missing from the repository; nothing was written") from None
-            plaintext = open_bytes(raw, secret.identities, what)
-            if hashlib.sha256(plaintext).hexdigest() != ref["sha256"]:
-                raise InvalidBackupError(f"{what} is damaged (its digest does not match); nothing was written")
-            return plaintext
+            return self.read_leaf(ref["name"], ref["sha256"], secret, what, "; nothing was written")
 
         with ThreadPoolExecutor(_PARALLEL) as pool:
             window: deque[tuple[dict[str, Any], Future[bytes]]] = deque()
@@ -455,6 +459,21 @@ class Repository:
                     window.append((nxt, pool.submit(fetch, nxt)))
                 yield ref, future.result()
 
+    def read_leaf(self, name: str, sha256: str, secret: _Secrets, what: str, after: str = "") -> bytes:
+        """A leaf's plaintext, checked against its digest; `what` and `after` frame the errors."""
+        try:
+            raw = self.objects.get(leaf_object(name))
+        except ObjectMissing:
+            raise RepositoryError(f"{what} is missing from the repository{after}") from None
+        plaintext = open_bytes(raw, secret.identities, what)
+        if hashlib.sha256(plaintext).hexdigest() != sha256:
+            raise InvalidBackupError(f"{what} is damaged (its digest does not match){after}")
+        return plaintext
+
+    def reading_secrets(self, keys: Keys) -> _Secrets:
+        """What reading needs (identities); a wrong or missing key fails here, before any work."""
+        return self._secrets(keys, writing=False)
+
     def _snapshot_body(self, snap_id: str) -> dict[str, Any]:
         raw = self.objects.get(f"snapshots/{snap_id}")
         if hashlib.sha256(raw).hexdigest() != snap_id:
@@ -466,7 +485,7 @@ class Repository:
             raise RepositoryError(f"snapshots/{snap_id[:8]} is not a snapshot of this tool")
         return body
 
-    def _open_sealed(self, info: SnapshotInfo, secret: _Secrets) -> dict[str, Any]:
+    def open_sealed(self, info: SnapshotInfo, secret: _Secrets) -> dict[str, Any]:
         return dict(orjson.loads(open_bytes(info.sealed, secret.identities, f"snapshot {info.id[:8]}")))
 
 
@@ -537,7 +556,8 @@ def parse_time(text: str) -> str:
 # Leaves
 
 
-def _leaf_path(name: str) -> str:
+def leaf_object(name: str) -> str:
+    """A leaf's object name: fanned out by two hex digits, as a folder of 100,000 files is slow to list."""
     return f"leaves/{name[:2]}/{name}"
 
 

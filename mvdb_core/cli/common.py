@@ -14,7 +14,7 @@ SECRET_ENVIRONMENT = (
     KEY_ENV, "MVDB_FROM_KEY", "MVDB_TO_KEY", IDENTITY_ENV, PASSPHRASE_ENV, "MVDB_REPOSITORY_KEY",
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
 )
-URL_OPTIONS = ("store", "from_url", "to_url")
+URL_OPTIONS = ("store", "from_url", "to_url", "against_store")
 
 
 def secrets_of(args: argparse.Namespace) -> list[str]:

@@ -76,7 +76,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     repo = Repository(args.repo)
-    keys = _reading_keys(args, repo)
+    keys = reading_keys(args, repo)
     info = repo.find(args.snapshot)
     out = Path(args.out)
     if out.is_dir():
@@ -90,7 +90,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_repo_stats(args: argparse.Namespace) -> int:
     repo = Repository(args.repo)
     info = repo.find(args.snapshot)
-    meta = repo.contents(info, _reading_keys(args, repo))["metadata"]
+    meta = repo.contents(info, reading_keys(args, repo))["metadata"]
     if args.json:
         print(orjson.dumps({"total": meta["totalItems"], "categories": meta["categories"]}).decode())
     else:
@@ -103,7 +103,7 @@ def cmd_repo_stats(args: argparse.Namespace) -> int:
 def snapshot_file(args: argparse.Namespace) -> Iterator[tuple[BackupFile, str]]:
     """The chosen snapshot as a checked 3.0.0 file in a private folder: restore reads it as any backup file."""
     repo = Repository(args.repo)
-    keys = _reading_keys(args, repo)
+    keys = reading_keys(args, repo)
     info = repo.find(args.snapshot)
     with tempfile.TemporaryDirectory(prefix="mvdb-") as work:
         path = Path(work) / f"snapshot-{info.id[:8]}.json"
@@ -112,7 +112,7 @@ def snapshot_file(args: argparse.Namespace) -> Iterator[tuple[BackupFile, str]]:
         yield BackupFile(path), f"Snapshot {info.id[:8]} of {repo.url}, taken {info.time}"
 
 
-def _reading_keys(args: argparse.Namespace, repo: Repository) -> Keys:
+def reading_keys(args: argparse.Namespace, repo: Repository) -> Keys:
     keys = keys_from_args(args)
     if repo.encryption == "age" and not keys.identities:
         raise UsageError(f"the repository {repo.url} is encrypted: give its identity with --identity FILE "
