@@ -169,7 +169,7 @@ def test_two_job_runs_never_overlap_and_a_killed_runs_lock_does_not_block_the_ne
             time.sleep(0.02)
         second = cli("job", "run", "--config", str(config), env={"MVDB_TEST_STORE": source})
         assert second.returncode == 1
-        assert f"busy: a job run on" in second.stderr and f"(pid {first.pid})" in second.stderr
+        assert "busy: a job run on" in second.stderr and f"(pid {first.pid})" in second.stderr
         assert second.stderr.count("\n") == 1  # one line, no traceback
     finally:
         first.send_signal(signal.SIGKILL)
@@ -182,13 +182,16 @@ def test_two_job_runs_never_overlap_and_a_killed_runs_lock_does_not_block_the_ne
     assert not list((repo / "locks").iterdir())
 
 
+JOB = "[job]\nname='x'\nstore='sqlite:///a.db'\nrepository='r'\n"
+
+
 @pytest.mark.parametrize("body, message", [
     ("[job]\nname='x'\nstore='sqlite:///a.db'\n", "[job] repository is missing"),
-    ("[job]\nname='x'\nstore='${MVDB_NOT_SET_ANYWHERE}'\nrepository='r'\n", "${MVDB_NOT_SET_ANYWHERE}, which is not set"),
-    ("[job]\nname='x'\nstore='sqlite:///a.db'\nrepository='r'\ninterval='daily'\n", "interval = 'daily' is not a period"),
-    ("[job]\nname='x'\nstore='sqlite:///a.db'\nrepository='r'\n[retention]\nkeep-dayly=3\n", "unknown key 'keep-dayly'"),
-    ("[job]\nname='x'\nstore='sqlite:///a.db'\nrepository='r'\n[alerts]\nwebhook='ftp://h/x'\n", "webhook"),
-    ("[job]\nname='x'\nstore='sqlite:///a.db'\nrepository='r'\n[drill]\nmax-drop=0\n", "max-drop"),
+    ("[job]\nname='x'\nstore='${MVDB_NOT_SET}'\nrepository='r'\n", "${MVDB_NOT_SET}, which is not set"),
+    (JOB + "interval='daily'\n", "interval = 'daily' is not a period"),
+    (JOB + "[retention]\nkeep-dayly=3\n", "unknown key 'keep-dayly'"),
+    (JOB + "[alerts]\nwebhook='ftp://h/x'\n", "webhook"),
+    (JOB + "[drill]\nmax-drop=0\n", "max-drop"),
     ("[job\n", "not valid TOML"),
 ])
 def test_a_bad_job_config_is_one_line_exit_2_and_nothing_runs(tmp_path, body, message):
