@@ -298,9 +298,13 @@ def _when(text: str) -> datetime:
 
 
 def _age(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours" if hours >= 1 else (
-        f"{delta.total_seconds() / 60:.0f} minutes")
+    """A period for people: 3 days, 1 day 6 hours, 6 hours, 40 minutes."""
+    minutes = int(delta.total_seconds() // 60)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days >= 2:
+        return f"{delta.total_seconds() / 86400:.1f} days".replace(".0 ", " ")
+    parts = [f"{days} day" if days else "", f"{hours} hour{'s' if hours != 1 else ''}" if hours else ""]
+    return " ".join(p for p in parts if p) or f"{minutes} minutes"
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ decrypts and checks leaves against the digests in the snapshots' sealed parts.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -192,10 +193,9 @@ def _sealed_digests(repo: Repository, info: SnapshotInfo, secret: Any, result: C
 
 
 def _problem(exc: Exception) -> str:
-    text = str(exc)
-    for tail in ("; nothing was written",):
-        text = text.replace(tail, "")
-    return text.split(": ", 1)[-1] if text.startswith("leaf ") else text
+    """The error without the leaf's name (the report names it) or the export's tail."""
+    text = str(exc).replace("; nothing was written", "")
+    return re.sub(r"^leaf [0-9a-f]+ (is )?", "", text)
 
 
 def _subset(names: Iterable[str], share: float, seed: int | None) -> list[str]:

@@ -97,8 +97,12 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if args.json:
         print(orjson.dumps(report.as_dict()).decode())
     else:
-        print(f"Drill of snapshot {report.snapshot[:8]} ({report.snapshot_time}): {report.result.upper()} "
-              f"in {report.seconds:.1f} s; {report.rows:,} rows restored into a throwaway store and checked")
+        head = f"Drill of snapshot {report.snapshot[:8]} ({report.snapshot_time}):"
+        if report.ok:
+            print(f"{head} OK in {report.seconds:.1f} s; {report.rows:,} rows restored into a throwaway store "
+                  "and checked row by row")
+        else:
+            print(f"{head} FAILED after {report.seconds:.1f} s (below)")
         for name, n in report.categories.items():
             if n:
                 print(f"    {name:<18} {n:>10,}")
