@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -210,3 +211,50 @@ def test_locks_of_dead_or_silent_runs_are_ignored_and_live_ones_stop_a_conflicti
     with pytest.raises(RepositoryLocked):
         acquire(objects, "check", wait=0.5)
     assert time.monotonic() - start >= 0.5
+
+
+RESTIC_TIMES = [  # UTC: a year of sparse days, a week of dailies, an hourly burst, same-day repeats
+    "2025-01-15 10:00:00", "2025-03-31 23:59:00", "2025-04-01 00:01:00", "2025-06-30 12:00:00",
+    "2025-12-29 08:00:00", "2026-01-04 22:00:00", "2026-02-01 09:00:00", "2026-02-01 18:00:00",
+    "2026-10-26 03:17:00", "2026-10-27 03:17:00", "2026-10-28 03:17:00", "2026-10-30 03:17:00",
+    "2026-11-01 03:17:00", "2026-11-02 01:00:00", "2026-11-02 02:00:00", "2026-11-02 02:30:00",
+    "2026-11-02 05:00:00",
+]
+
+
+@pytest.mark.skipif(not shutil.which("restic") and os.environ.get("CI") != "true", reason="restic is not installed")
+def test_forget_dry_run_keeps_exactly_what_restic_forget_keeps(tmp_path):
+    """The same snapshot times and policy through the real `restic forget` and through ours."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "f").write_text("x")
+    env = {**os.environ, "RESTIC_REPOSITORY": str(tmp_path / "restic"), "RESTIC_PASSWORD": "p", "TZ": "UTC"}
+
+    def restic(*args: str) -> str:
+        return subprocess.run(["restic", "--no-cache", *args], env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    restic("init")
+    store = demo_store(tmp_path, 40, 1)
+    repo = init_repository(str(tmp_path / "repo"), "none", Keys())
+    with open_store(store) as s:
+        for when in RESTIC_TIMES:
+            restic("backup", "--quiet", "--host", "h", "--time", when, str(data))
+            repo.snapshot(s, Keys(), time=when.replace(" ", "T") + "Z")
+    policies = [
+        ["--keep-daily", "3", "--keep-weekly", "2", "--keep-monthly", "4", "--keep-yearly", "2"],
+        ["--keep-last", "2", "--keep-hourly", "3"],
+        ["--keep-within", "7d", "--keep-monthly", "2"],
+        ["--keep-weekly", "10"],
+    ]
+    for policy in policies:
+        theirs = json.loads(restic("forget", "--dry-run", "--json", *policy))[0]
+        ours = json.loads(ok(cli("forget", "--repo", str(tmp_path / "repo"), "--dry-run", "--json", *policy)).stdout)
+
+        def minute(text: str) -> str:
+            return text.replace("T", " ")[:16]
+
+        kept = {minute(r["snapshot"]["time"]): sorted(r["matches"]) for r in theirs["reasons"]}
+        assert {minute(k["time"]): sorted(k["reasons"]) for k in ours["keep"]} == kept, policy
+        assert sorted(minute(r["time"]) for r in ours["remove"]) == sorted(
+            minute(s["time"]) for s in theirs.get("remove") or []), policy
