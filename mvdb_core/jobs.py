@@ -326,8 +326,8 @@ def run_job(config: JobConfig, now: str | None = None, log: Callable[[str], None
             lock_wait: float = 0.0) -> Run:
     """One run of the job; every step's outcome is in the returned (and recorded) Run, never raised.
 
-    Raises only what stops a run before it starts: a repository that cannot be opened, or a run
-    that is already going on (RepositoryLocked).
+    A repository that cannot be opened is a failed run that is alerted but cannot be recorded;
+    only a run already going on (RepositoryLocked) is raised: that run reports for itself.
     """
     hidden = config.secrets()
     lines: list[str] = []
@@ -338,9 +338,20 @@ def run_job(config: JobConfig, now: str | None = None, log: Callable[[str], None
         if log is not None:
             log(text)
 
-    repo = open_repository(config)
     started = parse_time(now) if now else utc_now()
     clock = _when(started)
+    try:
+        repo = open_repository(config)
+    except (MvdbError, OSError) as exc:  # S3 down, bucket gone: exactly when the admin must hear of it
+        run = Run(job=config.name, started=started, steps=[
+            {"step": "repository", "result": "failed", "error": redact(str(exc), hidden)}])
+        say(f"{config.name}: failed - the repository cannot be opened: {run.steps[0]['error']}")
+        report = RunReport(job=config.name, status="failed", started=started, duration=0.0, steps=run.steps,
+                           warnings=[], log_tail="\n".join(lines), repository=redact_url(config.repository))
+        run.alert_problems = [redact(p, hidden) for p in alert_finish(config.alerts, report)]
+        for problem in run.alert_problems:
+            say(f"alert not delivered: {problem}")
+        return run
     with hold(repo.objects, "job", wait=lock_wait):
         began = time.monotonic()
         run = Run(job=config.name, started=started)

@@ -258,3 +258,16 @@ def test_schedules_are_valid_and_their_commands_run_the_job(tmp_path, recorder):
     runs = json.loads(ok(cli("job", "history", "--config", str(config), "--json",
                              env={"MVDB_TEST_STORE": source})).stdout)["runs"]
     assert [r["status"] for r in runs] == ["ok", "ok", "ok"]
+
+
+def test_a_repository_that_cannot_be_opened_is_a_failed_run_that_alerts(tmp_path, recorder):
+    source = demo_store(tmp_path, 50, 2)
+    config = job_config(tmp_path, basic(source, tmp_path / "no-repo-here", recorder.url))
+    result = cli("job", "run", "--config", str(config), "--json", env={"MVDB_TEST_STORE": source})
+    assert result.returncode == 1
+    record = json.loads(result.stdout)
+    assert record["status"] == "failed" and record["error"].startswith("repository: no repository at")
+    hook = next(r for r in recorder.requests if r.path.startswith("/hook")).json()
+    assert hook["event"] == "failed" and "no repository at" in json.dumps(hook)
+    assert any(r.path == f"/ping/{UUID}/fail" for r in recorder.requests)
+    assert not (tmp_path / "no-repo-here").exists()
