@@ -35,7 +35,7 @@ from .maintenance import check, forget
 from .object_store import ObjectMissing, RepositoryError
 from .redaction import redact, redact_url, url_secrets
 from .repository import Repository, parse_time
-from .retention import Policy, parse_duration
+from .retention import Policy, parse_duration, parse_tags
 from .stores import DEFAULT_TABLE, open_store
 
 RUNS = "runs/"
@@ -137,7 +137,7 @@ def load_config(path: str | Path) -> JobConfig:
             raise UsageError(f"{where}: [retention] {key} must be a whole number (-1: keep all)")
         counts[name] = value
     within = parse_duration(str(ret["keep-within"])) if ret.get("keep-within") else None
-    tags = tuple(tuple(t.split(",")) for t in _list(ret, "keep-tag", where))
+    tags = tuple(parse_tags(str(t)) for t in _list(ret, "keep-tag", where))
     config.retention = Policy(**counts, within=within, tags=tags)
     config.prune = bool(ret.get("prune", True))
     _unknown(ret, {*options, "keep-within", "keep-tag", "prune"}, "retention", where)

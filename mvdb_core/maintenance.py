@@ -49,6 +49,9 @@ def forget(repo: Repository, policy: Policy, dry_run: bool = False, prune_after:
                           if prune_after else None)
     with hold(repo.objects, "prune"):
         decision = apply_policy(repo.snapshots(), policy)
+        if decision.removes_everything:
+            raise UsageError(f"the policy ({policy.describe()}) keeps none of the {len(decision.remove)} snapshots; "
+                             "nothing was removed. Check the policy with --dry-run")
         _delete(repo, [f"snapshots/{s.id}" for s in decision.remove])
         return decision, (_prune(repo) if prune_after else None)
 

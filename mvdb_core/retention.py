@@ -7,9 +7,11 @@ restic 0.18 and later (unchanged up to 0.19): counts of -1 mean "unlimited", and
 policy still has room at the oldest snapshot, that oldest snapshot is kept too ("oldest ...").
 
 All calendar buckets (hour, day, ISO week, month, year) are taken in UTC, whatever offset a time
-was written with: restic does the same when its times are UTC and it runs with TZ=UTC. The module
-is pure: it reads no files and no store; only `apply_policy` reads the clock, as restic does, to
-leave snapshots dated in the future out of "the newest snapshot" (pass `now` to fix it).
+was written with, so that a policy means the same on every machine; restic agrees when its
+snapshot times are UTC and it runs with TZ=UTC (it buckets a time in the offset it was recorded
+with). The module is pure: it reads no files and no store; only `apply_policy` reads the clock,
+as restic does, to leave snapshots dated in the future out of "the newest snapshot" (pass `now`
+to fix it).
 """
 
 from __future__ import annotations
@@ -119,6 +121,8 @@ def parse_tags(text: str) -> tuple[str, ...]:
 def _check_duration(name: str, value: Duration | None) -> None:
     if value is None:
         return
+    if not isinstance(value, Duration):
+        raise UsageError(f"{name}: {value!r} is not a Duration; read it with parse_duration")
     parts = (value.years, value.months, value.days, value.hours)
     if any(not isinstance(n, int) or n < 0 for n in parts):
         raise UsageError(f"{name}: durations cannot be negative; use {DURATION_FORM}")
@@ -224,6 +228,7 @@ class Decision(Generic[T]):
         return not self.keep and bool(self.remove)
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON the CLI prints and the dashboard shows: ids, times and reasons, nothing else."""
         return {
             "keep": [{"id": k.snapshot.id, "time": k.snapshot.time, "reasons": list(k.reasons)} for k in self.keep],
             "remove": [{"id": s.id, "time": s.time} for s in self.remove],
@@ -338,9 +343,13 @@ def apply_policy(snapshots: Sequence[T], policy: Policy, now: datetime | None = 
 
     Snapshots are taken newest first; equal times are ordered by id, the larger id counting as
     the newer (the reverse of the repository's listing order). Durations count back from the
-    newest snapshot that is not in the future of `now`. An empty policy keeps nothing and
-    removes everything: check `Policy.empty()` first, as restic refuses to run it.
+    newest snapshot that is not in the future of `now`. An empty policy is refused (UsageError),
+    as restic refuses it, rather than read as "remove everything"; a time that is not ISO 8601
+    with Z or an offset raises MvdbError naming the snapshot.
     """
+    if policy.empty():
+        raise UsageError("no policy: give at least one keep rule (last, hourly, daily, weekly, monthly, yearly, "
+                         "within or tags), or nothing would be kept")
     if not snapshots:
         return Decision()
     timed = sorted(((_parse_time(s), s) for s in snapshots), key=lambda p: (p[0].ns, str(p[1].id)), reverse=True)

@@ -73,6 +73,9 @@ def test_forget_with_prune_deletes_exactly_the_unused_leaves_and_the_kept_snapsh
     assert again["leaves_removed"] == 0 and again["bytes_freed"] == 0
     refused = cli("forget", "--repo", str(repo_path))
     assert refused.returncode == 2 and "no retention policy" in refused.stderr
+    nothing = cli("forget", "--repo", str(repo_path), "--keep-tag", "no-such-tag")
+    assert nothing.returncode == 2 and "keeps none of the 1 snapshots" in nothing.stderr
+    assert [s.id for s in Repository(str(repo_path)).snapshots()] == [ids[2]]
 
 
 SLOW_SNAPSHOT = (

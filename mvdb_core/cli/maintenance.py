@@ -11,7 +11,7 @@ from ..drill import MAX_DROP, drill
 from ..keys import keys_from_args
 from ..maintenance import PruneResult, check, forget, prune
 from ..repository import Repository
-from ..retention import Policy, parse_duration
+from ..retention import Policy, parse_duration, parse_tags
 from ..stores import DEFAULT_TABLE, KEY_ENV, open_store
 from .common import identity_args
 from .output import size_text
@@ -25,7 +25,7 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
         last=args.keep_last, hourly=args.keep_hourly, daily=args.keep_daily, weekly=args.keep_weekly,
         monthly=args.keep_monthly, yearly=args.keep_yearly,
         within=parse_duration(args.keep_within) if args.keep_within else None,
-        tags=tuple(tuple(t.split(",")) for t in args.keep_tag),
+        tags=tuple(parse_tags(t) for t in args.keep_tag),
     )
 
 
