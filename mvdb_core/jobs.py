@@ -40,6 +40,7 @@ from .stores import DEFAULT_TABLE, open_store
 
 RUNS = "runs/"
 LOG_TAIL = 40  # lines of the run's log that a failure alert carries
+MAINTENANCE_WAIT = 300.0  # seconds forget waits for a snapshot taken meanwhile (the dashboard's, say)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _PERIOD = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)min)?$")
 
@@ -391,7 +392,7 @@ def run_job(config: JobConfig, now: str | None = None, log: Callable[[str], None
                     {"id": result.id, "rows": result.total, "new_bytes": result.new_bytes})
 
         def retention() -> tuple[str, dict[str, Any]]:
-            decision, pruned = forget(repo, config.retention, prune_after=config.prune)
+            decision, pruned = forget(repo, config.retention, prune_after=config.prune, wait=MAINTENANCE_WAIT)
             text = f"kept {len(decision.keep)}, removed {len(decision.remove)} snapshot(s)"
             extra: dict[str, Any] = {"kept": len(decision.keep), "removed": len(decision.remove)}
             if pruned is not None:

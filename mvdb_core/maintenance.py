@@ -37,9 +37,12 @@ class PruneResult:
                 "bytes_freed": self.bytes_freed, "dry_run": self.dry_run}
 
 
-def forget(repo: Repository, policy: Policy, dry_run: bool = False, prune_after: bool = False
+def forget(repo: Repository, policy: Policy, dry_run: bool = False, prune_after: bool = False, wait: float = 0.0
            ) -> tuple[Decision, PruneResult | None]:
-    """Remove the snapshots `policy` does not keep (and then, with `prune_after`, their unused leaves)."""
+    """Remove the snapshots `policy` does not keep (and then, with `prune_after`, their unused leaves).
+
+    `wait`: seconds to wait for snapshots and checks in progress (they hold shared locks).
+    """
     if policy.empty():
         raise UsageError("no retention policy given: say what to keep (--keep-last N, --keep-daily N, ...); "
                          "nothing was removed")
@@ -47,7 +50,7 @@ def forget(repo: Repository, policy: Policy, dry_run: bool = False, prune_after:
         decision = apply_policy(repo.snapshots(), policy)
         return decision, (_prune(repo, dry_run=True, removing={s.id for s in decision.remove})
                           if prune_after else None)
-    with hold(repo.objects, "prune"):
+    with hold(repo.objects, "prune", wait=wait):
         decision = apply_policy(repo.snapshots(), policy)
         if decision.removes_everything:
             raise UsageError(f"the policy ({policy.describe()}) keeps none of the {len(decision.remove)} snapshots; "
