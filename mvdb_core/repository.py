@@ -182,18 +182,7 @@ class Repository:
         path = writer_key_path(self.id)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            try:
-                os.link(tmp, path)  # whole or not at all; a second first snapshot keeps the one that won
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
+            _create_once(path, secrets.token_hex(32) + "\n")
         return _name_key(path.read_text().strip(), str(path))
 
     def _pin_settings(self) -> None:
@@ -206,12 +195,10 @@ class Repository:
             [self.config["encryption"], sorted(self.config.get("recipients", [])), self.config.get("master")]
         )).hexdigest()
         path = writer_key_path(self.id).with_suffix(".settings")
-        try:
-            known = path.read_text().strip()
-        except FileNotFoundError:
+        if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path.write_text(settings + "\n")
-            return
+            _create_once(path, settings + "\n")
+        known = path.read_text().strip()
         if known != settings:
             raise RepositoryError(
                 f"the encryption settings in {self.url}/config changed since this machine's first snapshot; "
@@ -511,6 +498,22 @@ def _name_key(text: str, where: str) -> bytes:
     if len(key) != 32:
         raise UsageError(f"{where} does not hold a repository name key (64 hex digits); copy the whole key file")
     return key
+
+
+def _create_once(path: Path, text: str) -> None:
+    """Create a small private file whole or not at all; when two runs race, the one that linked first wins."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
 
 
 def writer_key_path(repo_id: str) -> Path:

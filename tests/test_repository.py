@@ -382,3 +382,24 @@ def test_a_time_outside_the_calendar_is_a_usage_error(source, tmp_path):
     ok(cli("init", "--repo", str(tmp_path / "repo"), "--no-encryption"))
     run = cli("snapshot", "--store", source, "--repo", str(tmp_path / "repo"), "--time", "0001-01-01T00:00:00+01:00")
     assert run.returncode == 2 and "years 1-9999" in run.stderr
+
+
+def test_first_snapshots_that_race_to_record_the_settings_all_go_on(tmp_path, monkeypatch):
+    """The settings file is created whole: a second first snapshot never reads it half-written (and refuses)."""
+    for n in range(60):
+        monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / f"state{n}"))
+        repo = init_repository(str(tmp_path / f"repo{n}"), "none", Keys())
+        errors: list[Exception] = []
+
+        def pin(repo: Repository = repo, errors: list[Exception] = errors) -> None:
+            try:
+                repo._pin_settings()
+            except MvdbError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=pin) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
