@@ -9,9 +9,9 @@
    table were edited. Reported: bytes of each, as a share of the first, and the first's time.
 2. Times (subprocesses, wall clock, best of --repeat, in a throwaway PostgreSQL with the `mvdb`
    shape of bench/bench.py): `backup` vs the first `snapshot` into a new repository vs a
-   `snapshot` of the unchanged store; `restore FILE` vs `restore --repo` (which exports and
-   checks every leaf, then restores that file), each into a freshly emptied table and checked
-   against the source. Peak RSS of every run.
+   `snapshot` of the unchanged store; `restore FILE` vs `restore --repo` (which checks every
+   leaf and restores its lines through the file reader, without writing a file), each into a
+   freshly emptied table and checked against the source. Peak RSS of every run.
 
 The report replaces the section after the marker line in --out (bench/bench.py keeps it).
 """

@@ -35,12 +35,12 @@ import secrets
 import struct
 import tempfile
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -684,7 +684,16 @@ class _Batch(NamedTuple):
 
 
 def _tokenize(path: Path, offset: int, digest: Any) -> Iterator[_Batch]:
-    """Cut the entry section of a file in our layout into keys and raw value text, checking the layout.
+    """The entry section of a file in our layout, from `offset`: see tokenize_lines."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        yield from tokenize_lines(_line_batches(f), partial(_peek_line, f), digest)
+
+
+def tokenize_lines(batches: Iterable[tuple[list[bytes], bytes]], peek: Callable[[], bytes], digest: Any
+                   ) -> Iterator[_Batch]:
+    """Cut an entry section (whole lines in batches, and `peek()` the line after the last batch) into keys and
+    raw value text, checking the layout. A repository's snapshot is read through this too.
 
     One entry per line, a comma after each but the last, then `]}` and nothing but blank lines.
     Lines in the writer's exact form `{"key":"K","value":V},` with a plain K are cut apart
@@ -694,57 +703,55 @@ def _tokenize(path: Path, offset: int, digest: Any) -> Iterator[_Batch]:
     index = 0  # entries so far
     comma = False  # the last entry line ended with a comma
     closed = False  # the `]}` line was seen
-    with open(path, "rb") as f:
-        f.seek(offset)
-        for lines, text in _line_batches(f):
+    for lines, text in batches:
+        if closed:
+            if text.strip():
+                raise InvalidBackupError(
+                    f"invalid backup file: unexpected content after the end of kvStoreData (after entry {index})"
+                )
+            continue
+        if lines[-1].endswith(b",\n") and b"\r" not in text and b"\t" not in text:
+            cut = _cut(lines, text)
+            if cut is not None:
+                digest.update(text)
+                yield _Batch(cut[0], cut[1], index + 1, lines, text)
+                index += len(lines)
+                comma = True
+                continue
+        keys: list[str] = []
+        values: list[bytes] = []
+        first = index + 1
+        for i, line in enumerate(lines):
+            body = line.rstrip(b"\r\n")
             if closed:
-                if text.strip():
+                if body.strip():
                     raise InvalidBackupError(
-                        f"invalid backup file: unexpected content after the end of kvStoreData (after entry {index})"
+                        "invalid backup file: unexpected content after the end of kvStoreData "
+                        f"(after entry {index})"
                     )
                 continue
-            if lines[-1].endswith(b",\n") and b"\r" not in text and b"\t" not in text:
-                cut = _cut(lines, text)
-                if cut is not None:
-                    digest.update(text)
-                    yield _Batch(cut[0], cut[1], index + 1, lines, text)
-                    index += len(lines)
-                    comma = True
-                    continue
-            keys: list[str] = []
-            values: list[bytes] = []
-            first = index + 1
-            for i, line in enumerate(lines):
-                body = line.rstrip(b"\r\n")
-                if closed:
-                    if body.strip():
-                        raise InvalidBackupError(
-                            "invalid backup file: unexpected content after the end of kvStoreData "
-                            f"(after entry {index})"
-                        )
-                    continue
-                if body == b"]}":
-                    if comma:
-                        raise _entry_error(index, None, "a comma follows the last entry, which is not JSON")
-                    closed = True
-                    continue
-                index += 1
-                comma = body.endswith(b",")
+            if body == b"]}":
                 if comma:
-                    body = body[:-1]
-                else:  # the last entry: its line ends and the end of the list follows
-                    following = lines[i + 1] if i + 1 < len(lines) else _peek_line(f)
-                    if not line.endswith(b"\n") or following.rstrip(b"\r\n") != b"]}":
-                        raise InvalidBackupError(
-                            f"invalid backup file: the file is truncated or damaged at entry {index} "
-                            "(expected a comma or the end of the list)"
-                        )
-                digest.update(line)
-                key, value = _parse_line(body, index)
-                keys.append(key)
-                values.append(value)
-            if keys:
-                yield _Batch(keys, values, first, None, b"".join(values))
+                    raise _entry_error(index, None, "a comma follows the last entry, which is not JSON")
+                closed = True
+                continue
+            index += 1
+            comma = body.endswith(b",")
+            if comma:
+                body = body[:-1]
+            else:  # the last entry: its line ends and the end of the list follows
+                following = lines[i + 1] if i + 1 < len(lines) else peek()
+                if not line.endswith(b"\n") or following.rstrip(b"\r\n") != b"]}":
+                    raise InvalidBackupError(
+                        f"invalid backup file: the file is truncated or damaged at entry {index} "
+                        "(expected a comma or the end of the list)"
+                    )
+            digest.update(line)
+            key, value = _parse_line(body, index)
+            keys.append(key)
+            values.append(value)
+        if keys:
+            yield _Batch(keys, values, first, None, b"".join(values))
     if not closed:
         where = f"after entry {index}" if index else "before the first entry"
         raise InvalidBackupError(f"invalid backup file: the file is truncated {where} (no closing ]}})")

@@ -209,19 +209,33 @@ def seal_bytes(data: bytes, level: int, recipients: list[Any]) -> bytes:
 
 def open_bytes(data: bytes, identities: list[Any], what: str) -> bytes:
     """The plaintext of a repository object; `what` names it in errors (snapshot and leaf)."""
+    return unzstd(open_age(data, identities, what), what)
+
+
+def open_age(data: bytes, identities: list[Any], what: str) -> bytes:
+    """A repository object without its age layer (when it has one): the zstd frame of its plaintext."""
+    if layer_of(data[:32]) != "age":
+        return data
+    if not identities:
+        raise UsageError(
+            f"{what} is encrypted: give the repository's identity with --identity FILE (or set {IDENTITY_ENV})"
+        )
     try:
-        if layer_of(data[:32]) == "age":
-            if not identities:
-                raise UsageError(
-                    f"{what} is encrypted: give the repository's identity with --identity FILE (or set {IDENTITY_ENV})"
-                )
-            data = pyrage.decrypt(data, identities)
-        return zstandard.ZstdDecompressor().decompress(data)
+        return bytes(pyrage.decrypt(data, identities))
     except pyrage.DecryptError as exc:
         if "No matching keys" in str(exc):
             raise UsageError(
                 f"none of the given age identities can decrypt {what}; give the repository's identity"
             ) from None
         raise InvalidBackupError(f"{what} is damaged (it does not decrypt); nothing was written") from None
+
+
+def unzstd(frame: bytes, what: str) -> bytes:
+    """The plaintext of one zstd frame; the decompressor is reused per thread, like the compressors."""
+    decompressor = getattr(_THREAD, "unzstd", None)
+    if decompressor is None:
+        decompressor = _THREAD.unzstd = zstandard.ZstdDecompressor()
+    try:
+        return bytes(decompressor.decompress(frame))
     except zstandard.ZstdError:
         raise InvalidBackupError(f"{what} is damaged (it does not decompress); nothing was written") from None

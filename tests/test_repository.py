@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,9 @@ from mvdb_core.demo import generate
 from mvdb_core.errors import MvdbError
 from mvdb_core.jsonvalue import dumps, loads
 from mvdb_core.keys import Keys
-from mvdb_core.repository import Repository, init_repository
+from mvdb_core.object_store import FolderStore
+from mvdb_core.repository import Repository, SnapshotReader, init_repository
+from mvdb_core.restore import RestoreOptions, plan_restore, restore
 from mvdb_core.stores import open_store
 
 needs_age = pytest.mark.skipif(  # under CI they must run: .ci/run installs them
@@ -382,3 +385,75 @@ def test_a_time_outside_the_calendar_is_a_usage_error(source, tmp_path):
     ok(cli("init", "--repo", str(tmp_path / "repo"), "--no-encryption"))
     run = cli("snapshot", "--store", source, "--repo", str(tmp_path / "repo"), "--time", "0001-01-01T00:00:00+01:00")
     assert run.returncode == 2 and "years 1-9999" in run.stderr
+
+
+class _Rows:
+    """A store that returns the rows it is given (the snapshot does not check values; a restore must)."""
+
+    table = "kv"
+
+    def __init__(self, rows: list[tuple[str, bytes]], source: dict[str, object]) -> None:
+        self.rows, self.source = rows, source
+
+    def iter_pages(self):
+        yield from (self.rows[i : i + 1000] for i in range(0, len(self.rows), 1000))
+
+    def describe(self) -> dict[str, object]:
+        return self.source
+
+    def empty_reason(self) -> None:
+        return None
+
+
+def test_restore_from_a_repository_reads_each_leaf_once_writes_no_file_and_validates_as_a_file(
+    source, tmp_path, monkeypatch
+):
+    repo = init_repository(str(tmp_path / "repo"), "none", Keys())
+    with open_store(source) as store:
+        rows, described = list(store.iter_rows()), store.describe()
+        snap = repo.snapshot(store, Keys())
+    gets: list[str] = []
+    get = FolderStore.get
+    monkeypatch.setattr(FolderStore, "get", lambda self, name: gets.append(name) or get(self, name))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    target = f"sqlite://{tmp_path}/target.sqlite3"
+    with open_store(target) as store:
+        store.create_table()
+        store.write([("movie_keep", b'{"mine":1}'), (rows[5][0], b'{"old":1}')])
+    reader = SnapshotReader(repo, repo.find(snap.id), Keys())
+    options = RestoreOptions(mode="mirror", snapshot_dir=tmp_path / "snaps")
+    with open_store(target) as store:  # plan, write and verification: three reads of the snapshot
+        result = restore(reader, store, options, expected=plan_restore(reader, store, options))
+    assert result.verified and result.deleted == 1 and dump(target) == dump(source)
+    leaves = [name for name in gets if name.startswith("leaves/")]
+    assert len(leaves) == len(set(leaves)) == snap.new_leaves  # once each: later passes read the private cache
+    assert list((tmp_path / "tmp").iterdir()) == []  # no exported copy of the data on disk
+    reader.close()
+
+    bad = rows[:3000] + [(rows[3000][0], b'{"cut":')] + rows[3001:]
+    broken = repo.snapshot(_Rows(bad, described), Keys())
+    run = cli("restore", "--repo", str(tmp_path / "repo"), "--snapshot", broken.id, "--store", target, "--yes")
+    assert run.returncode == 2 and "invalid backup file" in run.stderr and "entry 3001" in run.stderr
+    assert dump(target) == dump(source)  # refused before the first write
+
+
+def test_first_snapshots_that_race_to_record_the_settings_all_go_on(tmp_path, monkeypatch):
+    """The settings file is created whole: a second first snapshot never reads it half-written (and refuses)."""
+    for n in range(60):
+        monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / f"state{n}"))
+        repo = init_repository(str(tmp_path / f"repo{n}"), "none", Keys())
+        errors: list[Exception] = []
+
+        def pin(repo: Repository = repo, errors: list[Exception] = errors) -> None:
+            try:
+                repo._pin_settings()
+            except MvdbError as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=pin) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []

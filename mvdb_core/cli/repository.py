@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ import orjson
 from ..backup_file import BackupFile
 from ..errors import UsageError
 from ..keys import Keys, keys_from_args
-from ..repository import Repository, init_repository
+from ..repository import Repository, SnapshotReader, init_repository
 from ..sealing import COMPRESSIONS, suffix
 from .common import encrypt_args, identity_args, open_from_args, store_args
 from .output import print_counts, progress_bar, size_text
@@ -100,16 +99,16 @@ def cmd_repo_stats(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def snapshot_file(args: argparse.Namespace) -> Iterator[tuple[BackupFile, str]]:
-    """The chosen snapshot as a checked 3.0.0 file in a private folder: restore reads it as any backup file."""
+def snapshot_source(args: argparse.Namespace) -> Iterator[tuple[BackupFile, str]]:
+    """The chosen snapshot as restore reads a backup file: its leaves, checked as they are read (no file written)."""
     repo = Repository(args.repo)
     keys = reading_keys(args, repo)
     info = repo.find(args.snapshot)
-    with tempfile.TemporaryDirectory(prefix="mvdb-") as work:
-        path = Path(work) / f"snapshot-{info.id[:8]}.json"
-        with progress_bar() as progress:
-            repo.export(info, path, keys, progress, durable=False)
-        yield BackupFile(path), f"Snapshot {info.id[:8]} of {repo.url}, taken {info.time}"
+    reader = SnapshotReader(repo, info, keys)
+    try:
+        yield reader, f"Snapshot {info.id[:8]} of {repo.url}, taken {info.time}"
+    finally:
+        reader.close()
 
 
 def reading_keys(args: argparse.Namespace, repo: Repository) -> Keys:

@@ -14,7 +14,7 @@ from ..keys import keys_from_args
 from ..restore import RestoreOptions, parse_remap, plan_restore, restore
 from .common import identity_args, open_from_args, store_args
 from .output import confirm, print_plan, print_removed, progress_bar
-from .repository import snapshot_file
+from .repository import snapshot_source
 
 
 def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreOptions:
@@ -33,7 +33,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         raise UsageError("give either a backup FILE or --repo REPO (with --snapshot ID)")
     options = restore_options(args, args.dry_run)
     if args.repo:
-        with snapshot_file(args) as (bf, title):
+        with snapshot_source(args) as (bf, title):
             print(title)
             return _restore(args, bf, options)
     bf = BackupFile(args.file, keys_from_args(args))
