@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import login, navigation, sidebar
+from ui import jobs, login, navigation, sidebar
 
 
 def main() -> None:
@@ -22,6 +22,7 @@ def main() -> None:
     sidebar.store_panel(logged_in=access == "ok")
     if access == "open":
         login.open_mode_banner()
+    jobs.banner(page.url_path)  # backups late or failing: said on every page
     page.run()
 
 

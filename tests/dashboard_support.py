@@ -22,7 +22,7 @@ app.main()
 PASSWORD = "correct horse battery staple"
 _HASH: list[str] = []
 
-ENV_VARS = ("MVDB_STORE_URL", "MVDB_SUPABASE_KEY", "MVDB_TABLE", "MVDB_ADMIN_PASSWORD_HASH")
+ENV_VARS = ("MVDB_STORE_URL", "MVDB_SUPABASE_KEY", "MVDB_TABLE", "MVDB_ADMIN_PASSWORD_HASH", "MVDB_JOB_CONFIG")
 
 
 def password_hash() -> str:

@@ -29,6 +29,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("backup", "nav.backup", "💾"),
     ("restore", "nav.restore", "♻️"),
     ("snapshots", "nav.snapshots", "🗄️"),
+    ("jobs", "nav.jobs", "⏱️"),
     ("migration", "nav.migration", "🚚"),
     ("statistics", "nav.statistics", "📊"),
 )
