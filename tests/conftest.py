@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 from pgserver import PgServer, find_pg_bin
 from rest_fixtures import rest_server  # noqa: F401  (the Supabase Data API test double)
@@ -16,6 +17,11 @@ from s3_server import bucket, s3_endpoint, s3_env  # noqa: F401  (a real S3 serv
 # Hypothesis keeps its files (examples, caches) in a scratch folder, not in .hypothesis/ of the checkout.
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="mvdb-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+# The machine is shared (CI runs two xdist workers beside other work): how fast examples are made and run
+# measures the neighbours, not the code, so neither the per-example deadline nor the too_slow health check
+# applies. The examples and their checks are the same.
+settings.register_profile("shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 
 _db_counter = itertools.count()
 

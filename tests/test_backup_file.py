@@ -274,7 +274,8 @@ def test_every_file_the_reader_accepts_reads_as_a_json_parser_reads_it_and_it_re
             return line + b"\n"
         return b""
 
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(st.dictionaries(keys, values, min_size=1, max_size=60), edits, st.booleans())
     def check(data, changes, bom):
         rows = sorted((k, json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode()) for k, v in data.items())

@@ -110,7 +110,8 @@ def test_a_2_0_0_file_reads_as_a_json_parser_reads_it(tmp_path):
                           max_size=3), max_leaves=8)
     keys = st.text(chars, min_size=1, max_size=6)
 
-    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=80, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(st.dictionaries(keys, values, max_size=30), st.sampled_from([None, 2, 4]), st.booleans(), st.booleans())
     def check(data, indent, ascii_only, swap):
         entries = [{"value": v, "key": k} if swap else {"key": k, "value": v} for k, v in data.items()]
@@ -157,7 +158,8 @@ def test_big_values_are_checked_as_small_ones_are(tmp_path, monkeypatch):
     def small_verdict(text: bytes) -> bool:
         return backup_file._value_problem(text) is None and postgres_number_problem(text) is None
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(texts)
     def check(text):
         assert (backup_file._big_value_problem(text) is None) == small_verdict(text), text

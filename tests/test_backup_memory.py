@@ -20,6 +20,9 @@ import pytest
 from mvdb_core.backup_file import BackupWriter
 from mvdb_core.demo import generate
 
+# One worker under pytest-xdist (--dist loadgroup, README): the module's files are made once.
+pytestmark = pytest.mark.xdist_group("backup_memory")
+
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_MB = 200
 SOURCE = {"kind": "sqlite", "table": "kv_store_cd38bf14"}

@@ -30,6 +30,10 @@ from mvdb_core.restore import RestoreOptions, plan_restore
 from mvdb_core.stores import DEFAULT_TABLE, open_store
 from ui import auth
 
+# One worker under pytest-xdist (--dist loadgroup, README): the module's tests share one server and one
+# Chromium, in order, and never run beside test_browser_login.py's Chromium.
+pytestmark = pytest.mark.xdist_group("browser")
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "browser test password"
 SHOTS = Path(os.environ.get("MVDB_SCREENSHOT_DIR") or ROOT / "docs" / "screenshots")

@@ -17,6 +17,9 @@ from browser_support import ARGS, CHROMIUM, TIMEOUT, dashboard, require_browser
 
 from ui import auth
 
+# One worker under pytest-xdist (--dist loadgroup, README): never beside test_browser.py's Chromium.
+pytestmark = pytest.mark.xdist_group("browser")
+
 PASSWORD = "browser login password"
 SESSIONS = 8
 BASE_DELAY = 4.0

@@ -102,16 +102,19 @@ def test_function_name_with_a_trailing_newline_is_refused(tmp_path):
 SECRET = "SeCrEt-Pa55word"
 
 
+# PORT becomes a free (closed) port when the test runs: test ids must not change from one collection to the next
+# (pytest-xdist collects in every worker and compares).
 @pytest.mark.parametrize("url", [
-    f"postgresql://127.0.0.1:{free_port()}/db?user=a&password={SECRET}",
-    f"postgresql://a:{SECRET}@127.0.0.1:{free_port()}/db",
-    f"postgresql://127.0.0.1:{free_port()}/db?sslpassword={SECRET}&sslmode=disable",
+    f"postgresql://127.0.0.1:PORT/db?user=a&password={SECRET}",
+    f"postgresql://a:{SECRET}@127.0.0.1:PORT/db",
+    f"postgresql://127.0.0.1:PORT/db?sslpassword={SECRET}&sslmode=disable",
     f"mysql://127.0.0.1/db?password={SECRET}",
     f"mysql://u:{SECRET}@127.0.0.1/db",
-    f"http://127.0.0.1:{free_port()}/?apikey={SECRET}",
+    f"http://127.0.0.1:PORT/?apikey={SECRET}",
 ])
 @pytest.mark.parametrize("debug", [False, True])
 def test_no_message_shows_a_secret_from_a_url(url, debug):
+    url = url.replace(":PORT/", f":{free_port()}/")
     p = cli(*(["--debug"] if debug else []), "stats", "--store", url)
     assert p.returncode in (1, 2)
     assert SECRET not in p.stdout + p.stderr

@@ -74,7 +74,8 @@ def backend(request, tmp_path_factory):
     return kind, urls, key, clear
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=datasets)
 def test_backup_restore_round_trip(backend, tmp_path_factory, data):
     kind, (src_url, dst_url), key, clear = backend
