@@ -12,6 +12,7 @@ and the display form, so no message built here can hold it.
 
 from __future__ import annotations
 
+import select
 import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -97,7 +98,18 @@ def _binary_copy_pages(conn: psycopg.Connection, query: bytes, page_size: int, f
         while pgconn.get_result() is not None:
             pass
         raise psycopg.OperationalError(message)
-    get = pgconn.get_copy_data
+    fd = pgconn.socket
+
+    def get(_: int = 0) -> tuple[int, Any]:
+        # psycopg keeps the GIL in libpq's blocking read: waiting for the server there froze every other
+        # thread (a snapshot's sealing workers). Take what libpq holds, else wait in select (without the GIL).
+        while True:
+            nbytes, data = pgconn.get_copy_data(1)
+            if nbytes:
+                return nbytes, data
+            select.select([fd], [], [])
+            pgconn.consume_input()
+
     finished = False
     try:
         nbytes, data = get(0)
