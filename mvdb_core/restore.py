@@ -47,16 +47,30 @@ class RestoreOptions:
     remap: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
     snapshot_dir: Path = Path("backups/snapshots")
+    keys: frozenset[str] | None = None
+    """Item-level restore: only these keys (and only rows whose key contains `match`, when given)."""
+    match: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}: use merge or mirror")
+        if self.match is not None:
+            self.match = self.match.casefold()
+        if (self.keys is not None or self.match) and self.mode == "mirror":
+            raise UsageError("mirror mode deletes every key that is not in the backup: it cannot be combined with "
+                             "--keys, --keys-file or --match; restore single rows in merge mode")
         for old, new in self.remap.items():
             if not old or not new or old == new:
                 raise UsageError(f"invalid --remap-user {old}={new}: give OLD=NEW with two different user ids")
 
+    @property
+    def filtered(self) -> bool:
+        return self.categories is not None or self.keys is not None or bool(self.match)
+
     def in_scope(self, key: str) -> bool:
-        return self.categories is None or categorize(key) in self.categories
+        return ((self.categories is None or categorize(key) in self.categories)
+                and (self.keys is None or key in self.keys)
+                and (not self.match or self.match in key.casefold()))
 
 
 @dataclass
@@ -131,7 +145,7 @@ def source_pages(backup: BackupFile, options: RestoreOptions, plan: Plan | None 
     """The rows a restore writes, in key order, in pages; what the transforms did is counted into `plan`."""
     plan = plan if plan is not None else Plan()
     repair = options.legacy_repair and backup.is_legacy
-    if not repair and not options.remap and options.categories is None:
+    if not repair and not options.remap and not options.filtered:
         yield from backup.pages()  # nothing to filter or transform: the hot path
         return
     transform = _Transform(options, repair, plan)
@@ -219,7 +233,7 @@ def _target_pages(store: Store, options: RestoreOptions) -> Iterator[list[Row]]:
         return
     pages = store.iter_pages()
     try:
-        if options.categories is None:
+        if not options.filtered:
             yield from pages
         else:
             for page in pages:
@@ -507,6 +521,12 @@ def verify_restore(
         undone = "the restore was rolled back, nothing was changed" if store.transactional else (
             "the safety snapshot holds the rows it overwrote")
         raise VerificationError("verification failed: the target has " + "; ".join(problems) + f"; {undone}")
+
+
+def missing_keys(backup: BackupFile, keys: frozenset[str]) -> list[str]:
+    """The asked-for keys that the backup does not hold: an item-level restore names them before writing."""
+    found = {key for key, _ in backup.entries() if key in keys}
+    return sorted(keys - found)
 
 
 def parse_remap(values: list[str] | str | None) -> dict[str, str]:

@@ -11,7 +11,7 @@ from ..backup_file import BackupFile
 from ..categories import parse_category_list
 from ..errors import UsageError
 from ..keys import keys_from_args
-from ..restore import RestoreOptions, parse_remap, plan_restore, restore
+from ..restore import RestoreOptions, missing_keys, parse_remap, plan_restore, restore
 from .common import identity_args, open_from_args, store_args
 from .output import confirm, print_plan, print_removed, progress_bar
 from .repository import snapshot_source
@@ -25,7 +25,25 @@ def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreO
         remap=parse_remap(args.remap_user),
         dry_run=dry_run,
         snapshot_dir=Path(getattr(args, "snapshot_dir", "backups/snapshots")),
+        keys=_keys_from_args(args),
+        match=getattr(args, "match", None) or None,
     )
+
+
+def _keys_from_args(args: argparse.Namespace) -> frozenset[str] | None:
+    """--keys K1,K2 and --keys-file F (one key per line) together; None when neither is given."""
+    keys = [k.strip() for k in (getattr(args, "keys", None) or "").split(",") if k.strip()]
+    path = getattr(args, "keys_file", None)
+    if path:
+        try:
+            keys += [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read --keys-file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not keys:
+            raise UsageError(f"--keys-file {path} lists no key; give one key per line")
+    if getattr(args, "keys", None) is not None and not keys:
+        raise UsageError("--keys is empty: give the keys to restore, separated by commas")
+    return frozenset(keys) if keys else None
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -42,6 +60,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace, bf: BackupFile, options: RestoreOptions) -> int:
+    if options.keys is not None:
+        missing = missing_keys(bf, options.keys)
+        if missing:
+            raise UsageError(f"{len(missing)} of the keys are not in the backup ({', '.join(missing[:5])}"
+                             f"{', …' if len(missing) > 5 else ''}); nothing was written. `find` shows which "
+                             "backups hold them")
     with open_from_args(args) as store:
         expected = None
         if options.dry_run or not args.yes:
@@ -87,6 +111,9 @@ def restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-legacy-repair", action="store_true",
                    help="do not re-encode master_* objects of 2.0.0 files as JSON strings")
     p.add_argument("--remap-user", action="append", metavar="OLD=NEW", help="rewrite a userId (repeatable)")
+    p.add_argument("--keys", metavar="K1,K2", help="restore only these keys (item-level restore; merge mode)")
+    p.add_argument("--keys-file", metavar="FILE", help="restore only the keys listed in FILE, one per line")
+    p.add_argument("--match", metavar="TEXT", help="restore only keys that contain TEXT (case-insensitive)")
     identity_args(p)
 
 
