@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from .. import __version__
 from ..errors import MvdbError
 from ..redaction import redact
-from . import data, jobs, maintenance, migration, repository, restore
+from . import browse, data, jobs, maintenance, migration, repository, restore
 from .common import secrets_of
 
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mvdb-backup {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (data, restore, repository, maintenance, jobs, migration):
+    for group in (data, restore, browse, repository, maintenance, jobs, migration):
         group.add_parsers(sub)
     return parser
 

@@ -9,7 +9,7 @@ from ..keys import IDENTITY_ENV, PASSPHRASE_ENV
 from ..redaction import url_secrets
 from ..stores import DEFAULT_STORE, DEFAULT_TABLE, KEY_ENV, Store, open_store
 
-SECRET_OPTIONS = ("key", "from_key", "to_key", "anon_key")
+SECRET_OPTIONS = ("key", "api_key", "from_key", "to_key", "anon_key")
 SECRET_ENVIRONMENT = (
     KEY_ENV, "MVDB_FROM_KEY", "MVDB_TO_KEY", IDENTITY_ENV, PASSPHRASE_ENV, "MVDB_REPOSITORY_KEY",
     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
