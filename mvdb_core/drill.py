@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .backup_file import BackupFile, utc_now
-from .categories import CATEGORY_NAMES, add_sorted_counts, empty_counts
+from .categories import CATEGORY_NAMES
 from .digest import backup_digest, store_digest
 from .errors import MvdbError, UsageError
 from .keys import Keys
@@ -74,7 +74,7 @@ def drill(repo: Repository, keys: Keys, ref: str | None = "latest", against: Sto
             expected = {name: int(n) for name, n in meta["categories"].items()}
             with open_store(f"sqlite:///{folder / 'drill.sqlite3'}", DEFAULT_TABLE) as scratch:
                 restore(backup, scratch, RestoreOptions(snapshot_dir=folder / "safety"))
-                restored = _counts(scratch)
+                restored = scratch.count()
                 if store_digest(scratch) != backup_digest(backup):
                     report.problems.append("the restored rows do not match the snapshot's rows (digest differs)")
             report.rows, report.categories = sum(restored.values()), restored
@@ -85,7 +85,7 @@ def drill(repo: Repository, keys: Keys, ref: str | None = "latest", against: Sto
             if sum(restored.values()) != int(meta["totalItems"]):
                 report.problems.append(f"{report.rows:,} rows restored, the snapshot lists {meta['totalItems']:,}")
         if against is not None:
-            report.against, report.warnings = compare_counts(expected, _counts(against), info.id[:8], max_drop)
+            report.against, report.warnings = compare_counts(expected, against.count(), info.id[:8], max_drop)
     except UsageError:
         raise
     except MvdbError as exc:
@@ -93,16 +93,6 @@ def drill(repo: Repository, keys: Keys, ref: str | None = "latest", against: Sto
     report.seconds = time.monotonic() - began
     report.result = "failed" if report.problems else "ok"
     return report
-
-
-def _counts(store: Store) -> dict[str, int]:
-    counts = empty_counts()
-    if not store.table_exists():
-        return counts
-    for page in store.iter_pages():
-        if page:
-            add_sorted_counts(counts, [key for key, _ in page])
-    return counts
 
 
 def compare_counts(snapshot: dict[str, int], live: dict[str, int], label: str, max_drop: float

@@ -151,24 +151,27 @@ def _retention(state: State) -> None:
             return
         st.caption(t("jobs.preview_intro", policy=md(jobs.policy(config.retention))))
         st.markdown(t("jobs.preview_keep", n=len(found.keep)))
-        if found.keep:
-            tables.table(pd.DataFrame({
-                t("snapshots.col_time"): [k[0] for k in found.keep],
-                t("snapshots.col_id"): [k[1] for k in found.keep],
-                t("snapshots.col_tags"): [k[2] for k in found.keep],
-                t("jobs.col_reasons"): [", ".join(jobs.reason(r) for r in k[3]) for k in found.keep],
-            }))
+        _snapshot_table(found.keep, reasons=True)
         st.markdown(t("jobs.preview_remove", n=len(found.remove)))
-        if found.remove:
-            tables.table(pd.DataFrame({
-                t("snapshots.col_time"): [r[0] for r in found.remove],
-                t("snapshots.col_id"): [r[1] for r in found.remove],
-                t("snapshots.col_tags"): [r[2] for r in found.remove],
-            }))
+        _snapshot_table(found.remove, reasons=False)
         if found.freed is not None:
             st.markdown(t("jobs.preview_prune", leaves=found.leaves or 0, size=labels.size(found.freed)))
         else:
             st.caption(t("jobs.preview_no_prune"))
+
+
+def _snapshot_table(rows: list, reasons: bool) -> None:
+    """(time, id, tags[, reasons]) rows of the preview as a table; nothing when there are none."""
+    if not rows:
+        return
+    columns = {
+        t("snapshots.col_time"): [r[0] for r in rows],
+        t("snapshots.col_id"): [r[1] for r in rows],
+        t("snapshots.col_tags"): [r[2] for r in rows],
+    }
+    if reasons:
+        columns[t("jobs.col_reasons")] = [", ".join(jobs.reason(x) for x in r[3]) for r in rows]
+    tables.table(pd.DataFrame(columns))
 
 
 def _schedules(config: JobConfig) -> None:

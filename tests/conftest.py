@@ -55,3 +55,9 @@ def identity(tmp_path) -> tuple[str, str]:
     path = tmp_path / "key.txt"
     made = subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
     return str(path), made.stderr.split("Public key: ")[1].strip()
+
+
+@pytest.fixture
+def state_dir(tmp_path, monkeypatch):
+    """Writer keys and pinned settings go to a scratch folder, never to the home directory."""
+    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))

@@ -10,10 +10,7 @@ from test_repository import edit, ok
 
 from mvdb_core.jsonvalue import loads
 
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("state_dir")  # writer keys in a scratch folder
 
 
 def test_find_a_deleted_movie_by_part_of_its_title_in_files_and_snapshots(tmp_path, identity):

@@ -9,10 +9,7 @@ import pytest
 from helpers import cli, demo_store, dump
 from test_repository import edit, ok
 
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("state_dir")  # writer keys in a scratch folder
 
 
 @pytest.fixture

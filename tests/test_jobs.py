@@ -24,9 +24,7 @@ from mvdb_core.repository import Repository, leaf_object
 UUID = "0b7f6c1e-9a55-4c41-8d1e-1f5b2d6f9a10"
 
 
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("state_dir")  # writer keys in a scratch folder
 
 
 @pytest.fixture

@@ -22,10 +22,7 @@ from mvdb_core.object_store import FolderStore
 from mvdb_core.repository import Repository, init_repository, leaf_object
 from mvdb_core.stores import open_store
 
-
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("state_dir")  # writer keys in a scratch folder
 
 
 @pytest.fixture

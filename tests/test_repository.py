@@ -33,10 +33,7 @@ needs_age = pytest.mark.skipif(  # under CI they must run: .ci/run installs them
 )
 
 
-@pytest.fixture(autouse=True)
-def state_dir(tmp_path, monkeypatch):
-    """Writer keys go to a scratch folder, never to the home directory."""
-    monkeypatch.setenv("MVDB_STATE_DIR", str(tmp_path / "state"))
+pytestmark = pytest.mark.usefixtures("state_dir")  # writer keys in a scratch folder
 
 
 @pytest.fixture
