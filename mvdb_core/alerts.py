@@ -27,14 +27,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
-
-import httpx
 
 from .errors import UsageError
 from .redaction import redact, url_secrets
 from .retry import call_with_retries
+
+if TYPE_CHECKING:
+    import httpx
 
 HEALTHCHECKS_BODY_LIMIT = 100_000
 """Bytes of a ping body healthchecks.io keeps; the log tail is cut to its last this many bytes."""
@@ -242,6 +243,8 @@ def _with_retries(settings: AlertSettings, once: Callable[[], None]) -> None:
 
 def _http_post(settings: AlertSettings, url: str, content: bytes, headers: dict[str, str]) -> None:
     """POST `content`, retried while it fails transiently; no redirects, no secrets in the reason."""
+    import httpx  # here: every command would pay for importing it
+
     def once() -> None:
         try:
             response = client.post(url, content=content, headers={"User-Agent": USER_AGENT, **headers})

@@ -656,6 +656,126 @@ class BackupFile:
             add_sorted_counts(summary.counts, [key for key, _ in page])
         return summary
 
+    # -- looking inside: for display; `entries()` is what checks the whole file ----------------
+
+    @property
+    def has_lines(self) -> bool:
+        """One entry per line in key order (our layout): `entry_chunks` works and `rows_between` seeks."""
+        return self._lines
+
+    seekable = True
+    """The entry lines are in one local file (`entry_span`), which a search may split between processes."""
+
+    def entry_span(self, start: str | None = None, stop: str | None = None) -> tuple[Path, int, int]:
+        """(file, from, to): the bytes of the lines whose keys are in [start, stop), found by bisection (the
+        lines are sorted). Only for `has_lines` files."""
+        if not self._lines:
+            raise UsageError(f"{self.path.name} is a 2.x backup file, which has no entry lines to scan")
+        with open(self._data, "rb") as f:
+            lo = _line_at(f, self._data_offset, start) if start else self._data_offset
+            hi = _line_at(f, lo, stop) if stop else f.seek(0, os.SEEK_END)
+        return self._data, lo, hi
+
+    def entry_chunks(self, start: str | None = None, stop: str | None = None) -> Iterator[bytes]:
+        """The entry lines of keys in [start, stop) as stored, whole lines in chunks (a search scans bytes)."""
+        return chunks_of(*self.entry_span(start, stop))
+
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        """Rows with start <= key < stop in key order; in our layout without reading what comes before."""
+        if not self.has_lines:
+            for key, value in self.entries():
+                if stop is not None and key >= stop:
+                    return
+                if key >= start:
+                    yield key, value
+            return
+        for chunk in self.entry_chunks(start, stop):
+            for line in chunk.splitlines():
+                row = parse_entry_line(line)
+                if row is None or (stop is not None and row[0] >= stop):
+                    return
+                if row[0] >= start:
+                    yield row
+
+
+SCAN_BYTES = 1 << 20  # a scan's chunk stays in the CPU caches while it is lowered and searched
+
+
+def chunks_of(path: Path, lo: int, hi: int) -> Iterator[bytes]:
+    """The whole lines from byte `lo` (a line start) to `hi` (one too), about SCAN_BYTES at a time."""
+    with open(path, "rb", buffering=0) as f:
+        f.seek(lo)
+        while lo < hi and (data := f.read(min(SCAN_BYTES, hi - lo))):
+            end = data.rfind(b"\n") + 1
+            if end == 0 and len(data) == SCAN_BYTES:  # a line longer than a chunk: read on to its end
+                data += _read_line(f)
+            elif 0 < end < len(data):
+                data = data[:end]
+                f.seek(lo + end)
+            lo += len(data)
+            yield data
+
+
+def _read_line(f: Any) -> bytes:
+    parts = []
+    while part := f.read(SCAN_BYTES):
+        at = part.find(b"\n")
+        if at >= 0:
+            f.seek(at + 1 - len(part), os.SEEK_CUR)
+            parts.append(part[: at + 1])
+            break
+        parts.append(part)
+    return b"".join(parts)
+
+
+def split_span(path: Path, lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
+    """[lo, hi) cut into about equal spans at line starts."""
+    cuts = [lo]
+    with open(path, "rb") as f:
+        for k in range(1, parts):
+            f.seek(max(lo + (hi - lo) * k // parts - 1, cuts[-1]))
+            f.readline()
+            cuts.append(min(max(f.tell(), cuts[-1]), hi))
+    cuts.append(hi)
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if a < b]
+
+
+def parse_entry_line(line: bytes) -> Row | None:
+    """One entry line of our layout as (key, value); None for the `]}` line that ends the entries."""
+    body = line.rstrip(b"\r\n")
+    if body.endswith(b","):
+        body = body[:-1]
+    return _parse_line(body, 0) if body.startswith(b"{") else None
+
+
+def _line_key(line: bytes) -> str | None:
+    row = parse_entry_line(line) if line else None
+    return row[0] if row else None
+
+
+def _line_at(f: BinaryIO, first: int, key: str) -> int:
+    """Where the first entry line whose key is >= `key` starts, by bisection over the bytes from `first`.
+
+    `lo` is always the start of a line whose key is < `key` (or `first`); the last stretch is read line by line.
+    """
+    lo, hi = first, f.seek(0, os.SEEK_END)
+    while hi - lo > (1 << 16):
+        mid = (lo + hi) // 2
+        f.seek(mid - 1)
+        f.readline()  # to the start of the first line at or after mid
+        at = f.tell()
+        found = _line_key(f.readline())
+        if found is not None and found < key:
+            lo = at
+        else:
+            hi = mid
+    f.seek(lo)
+    while True:
+        at = f.tell()
+        found = _line_key(f.readline())
+        if found is None or found >= key:
+            return at
+
 
 # --------------------------------------------------------------------------------------------
 # Our line layout: one tokenizer, one validator

@@ -1,25 +1,51 @@
-"""Looking inside any source without restoring it: find rows by key or value text, show one row.
+"""Looking inside any source without restoring it: rows of a category or a search as a table, find, show.
 
 A source is a store, a backup file (plain, compressed, encrypted) or a repository snapshot; each
-gives rows in key order, read as a stream (memory bounded by a page, whatever the source's size).
-Master data values are JSON strings holding JSON: they are decoded for display only.
+gives rows in key order, read as a stream: memory depends on the rows asked for (a page, the
+matches), never on the size of the source. Master data values are JSON strings holding JSON:
+they are decoded for display only.
+
+How a search matches (`Query`): case-insensitively (Python's `str.lower`, except that `İ` and the
+Kelvin sign, whose lower case is ASCII, match only themselves), a substring of the key, or of the
+value's JSON text as stored, or of that text with its escaped quotes and backslashes undone (once
+more for JSON held in a string, as master data is: `{\"name\":\"Yui\"}` matches `"name":"Yui"`).
+Other escapes are matched as written: no writer of MVDB data escapes letters, and looking for
+them would double the time a search takes. `--regex` takes a regular expression instead.
+
+Searching a backup file or a snapshot scans bytes, not rows (`_scan`): the case-folded pattern is
+looked for in each chunk of lines at once and only the lines where it occurs are looked at, which
+is what keeps a search of a million rows near `grep -c -i` (bench/browse.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .categories import categorize
+from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
+from .categories import BY_NAME, CATEGORIES, CATEGORY_NAMES, Category, categorize
 from .errors import UsageError
-from .stores.base import Row
+from .stores.base import Row, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .repository import SnapshotReader
 
 SUMMARY_FIELDS = ("code", "titleEn", "name", "title", "titleJp", "description")
+PAGE_ROWS = 1000
+
+Source = Store | BackupFile
+"""Anything with rows in key order: a store, a backup file, a snapshot (a SnapshotReader is a BackupFile)."""
 
 
 def display_value(value: bytes) -> Any:
@@ -46,27 +72,268 @@ def summary(value: bytes) -> str:
     return orjson.dumps(data).decode()[:60]
 
 
+# --------------------------------------------------------------------------------------------
+# Matching
+
+_KEEP_CASE = re.compile("[^\u0130\u212a]+")
+_QUOTED = re.compile(r'\\(["\\])')
+_NOT_SCANNABLE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
+def fold(text: str) -> str:
+    """Lower case for matching; `İ` and `K` (Kelvin), whose lower case is ASCII, stay as they are."""
+    if "\u0130" in text or "\u212a" in text:
+        return _KEEP_CASE.sub(lambda m: m.group().lower(), text)
+    return text.lower()
+
+
+def texts(value: bytes) -> list[str]:
+    """The value's text as stored, then with `\\"` and `\\\\` undone (twice at most: JSON inside a string)."""
+    found = [value.decode("utf-8", "replace")]
+    while "\\" in found[-1] and len(found) < 3:
+        found.append(_QUOTED.sub(r"\1", found[-1]))
+    return found
+
+
+@dataclass(frozen=True)
+class Query:
+    pattern: str
+    regex: bool = False
+    _test: Callable[[str], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.pattern:
+            raise UsageError("give a non-empty PATTERN to find")
+        if self.regex:
+            try:
+                compiled = re.compile(self.pattern, re.IGNORECASE)
+            except re.error as exc:
+                raise UsageError(f"--regex {self.pattern!r} is not a regular expression: {exc}") from None
+            object.__setattr__(self, "_test", lambda text: compiled.search(text) is not None)
+        else:
+            needle = fold(self.pattern)
+            object.__setattr__(self, "_test", lambda text: needle in fold(text))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # to a process of a split scan (the test function is rebuilt)
+        return Query, (self.pattern, self.regex)
+
+    def matches(self, key: str, value: bytes) -> bool:
+        return self._test(key) or any(self._test(text) for text in texts(value))
+
+    @property
+    def needle(self) -> bytes | None:
+        """The pattern as the bytes a scan of the stored lines finds wherever the text matches; None if none.
+
+        That holds for a plain pattern of ASCII (bytes.lower folds it as `fold` does) and caseless
+        characters (kana, kanji: stored as they are), without quotes, backslashes or control
+        characters (which are stored escaped).
+        """
+        if self.regex or _NOT_SCANNABLE.search(self.pattern):
+            return None
+        folded = fold(self.pattern)
+        if any(not c.isascii() and not (c.lower() == c == c.upper()) for c in folded):
+            return None
+        return folded.encode()
+
+
 def matcher(pattern: str, regex: bool = False) -> Callable[[str, bytes], bool]:
-    """Case-insensitive: a substring (or a regular expression) of the key or of the value's text."""
-    if not pattern:
-        raise UsageError("give a non-empty PATTERN to find")
-    if regex:
-        try:
-            compiled = re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            raise UsageError(f"--regex {pattern!r} is not a regular expression: {exc}") from None
-        return lambda key, value: bool(compiled.search(key) or compiled.search(_text(value)))
-    needle = pattern.casefold()
-    return lambda key, value: needle in key.casefold() or needle in _text(value).casefold()
+    return Query(pattern, regex).matches
 
 
-def _text(value: bytes) -> str:
-    """The value's text as people read it (escapes such as \\u00e9 and \\" undone)."""
+# --------------------------------------------------------------------------------------------
+# What to look at: a category, a key prefix, a search
+
+
+def _after(prefix: str) -> str:
+    """The first string after every string that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _ranges(cat: Category) -> list[tuple[str, str | None]]:
+    found = [(p, _after(p)) for p in cat.prefixes] + [(k, k + "\0") for k in cat.exact]  # keys hold no NUL
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Scope:
+    category: str | None = None
+    prefix: str | None = None
+    query: Query | None = None
+
+    def __post_init__(self) -> None:
+        if self.category is not None and self.category not in BY_NAME:
+            raise UsageError(f"unknown category {self.category!r}: use one of {', '.join(CATEGORY_NAMES)}")
+
+    def ranges(self) -> list[tuple[str, str | None]]:
+        """Key ranges [start, stop) that hold every row of the scope, in key order (a category's prefixes)."""
+        if self.prefix:
+            return [(self.prefix, _after(self.prefix))]
+        if self.category is None:
+            return [("", None)]
+        if self.category != "other":
+            return _ranges(BY_NAME[self.category])
+        known = sorted(r for c in CATEGORIES if c.name != "other" for r in _ranges(c))
+        starts = ["", *(stop for _, stop in known)]
+        stops = [*(start for start, _ in known), None]
+        return [(a, b) for a, b in zip(starts, stops) if b is None or a < b]
+
+    def holds(self, key: str) -> bool:
+        return ((self.category is None or categorize(key) == self.category)
+                and (not self.prefix or key.startswith(self.prefix)))
+
+
+def rows(source: Source, scope: Scope, workers: int = 1) -> Iterator[Row]:
+    """The source's rows in the scope, in key order; a search of a file or snapshot scans its bytes.
+
+    `workers` > 1 splits the scan of a local file between that many processes (forked: only where
+    no other thread runs, as in the command line); they hand back the matching lines.
+    """
+    needle = scope.query.needle if scope.query else None
+    if needle is not None and isinstance(source, BackupFile) and source.has_lines:
+        for line in _scan_source(source, scope, needle, workers):
+            row = parse_entry_line(line)
+            if row is not None:
+                yield row
+        return
+    for start, stop in scope.ranges():
+        for key, value in source.rows_between(start, stop):
+            if scope.holds(key) and (scope.query is None or scope.query.matches(key, value)):
+                yield key, value
+
+
+def count(source: Source, scope: Scope, workers: int = 1) -> int:
+    """How many rows of the source are in the scope (a search of a file counts lines without parsing them)."""
+    needle = scope.query.needle if scope.query else None
+    if needle is not None and isinstance(source, BackupFile) and source.has_lines:
+        return sum(1 for _ in _scan_source(source, scope, needle, workers, counting=True))
+    return sum(1 for _ in rows(source, scope))
+
+
+_PARALLEL_BYTES = 64 << 20  # below this a second process costs more than it saves
+
+
+def _scan_source(source: BackupFile, scope: Scope, needle: bytes, workers: int, counting: bool = False
+                 ) -> Iterator[bytes]:
+    """The matching entry lines of a file or snapshot (with `counting`, only as many empty lines)."""
+    for start, stop in scope.ranges():
+        if workers < 2 or not source.seekable:
+            yield from _scan(source.entry_chunks(start or None, stop), scope, needle)
+            continue
+        path, lo, hi = source.entry_span(start or None, stop)
+        spans = split_span(path, lo, hi, workers) if hi - lo > _PARALLEL_BYTES else [(lo, hi)]
+        if len(spans) == 1:
+            yield from _scan(chunks_of(path, lo, hi), scope, needle)
+            continue
+        with ProcessPoolExecutor(len(spans) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = [pool.submit(_scan_span, path, a, b, scope, needle, counting) for a, b in spans[1:]]
+            yield from _scan(chunks_of(path, *spans[0]), scope, needle)  # the first part here, meanwhile
+            for part in parts:
+                found = part.result()
+                yield from [b""] * found if isinstance(found, int) else found
+
+
+def _scan_span(path: Path, lo: int, hi: int, scope: Scope, needle: bytes, counting: bool) -> int | list[bytes]:
+    """One process's part of a split scan."""
+    found = _scan(chunks_of(path, lo, hi), scope, needle)
+    return sum(1 for _ in found) if counting else list(found)
+
+
+def _scan(chunks: Iterable[bytes], scope: Scope, needle: bytes) -> Iterator[bytes]:
+    """The entry lines of these chunks that match, in order."""
+    has_case = needle.lower() != needle.upper()
+    for chunk in chunks:
+        text = chunk.lower() if has_case else chunk  # no letters: no case to fold
+        at = text.find(needle)
+        while at >= 0:
+            begin = text.rfind(b"\n", 0, at) + 1
+            end = text.find(b"\n", at) + 1 or len(text)
+            if _line_matches(chunk, text, begin, end, at, needle, scope):
+                yield chunk[begin:end]
+            at = text.find(needle, end)
+
+
+_VALUE = b'","value":'
+
+
+def _line_matches(chunk: bytes, text: bytes, begin: int, end: int, at: int, needle: bytes, scope: Scope) -> bool:
+    """Whether the line chunk[begin:end], where `text` (the chunk in ASCII lower case) holds the needle at `at`,
+    matches.
+
+    A line in the writer's form `{"key":"K","value":V}` is decided from its bytes (JSON escapes every
+    quote inside a string, so the first `","value":` ends the key); any other line is parsed.
+    """
+    assert scope.query is not None
+    stop = end
+    while stop > begin and chunk[stop - 1] in b"\r\n,":
+        stop -= 1
+    q = chunk.find(_VALUE, begin + 8, stop)
+    if q > 0 and chunk.startswith(b'{"key":"', begin) and chunk[stop - 1] == 125 and chunk.find(b"\\", begin, q) < 0:
+        if (scope.category or scope.prefix) and not scope.holds(chunk[begin + 8 : q].decode("utf-8", "replace")):
+            return False
+        return (q + 10 <= at <= stop - 1 - len(needle) or begin + 8 <= at <= q - len(needle)
+                or text.find(needle, q + 10, stop - 1) >= 0 or text.find(needle, begin + 8, q) >= 0)
+    row = parse_entry_line(chunk[begin:end])
+    return row is not None and scope.holds(row[0]) and scope.query.matches(*row)
+
+
+# --------------------------------------------------------------------------------------------
+# Rows as a table
+
+
+@dataclass
+class Page:
+    frame: pd.DataFrame
+    """The key, then each top-level field of the values as a column (decoded for display)."""
+    rows: list[Row]
+    more: bool
+    """The source has more rows in the scope than the page holds."""
+
+
+def page(source: Source, scope: Scope, limit: int = PAGE_ROWS) -> Page:
+    """The first `limit` rows of the scope as a table; reads no further than the row after them."""
+    stream = rows(source, scope)
     try:
-        data = display_value(value)
-    except orjson.JSONDecodeError:
-        return value.decode("utf-8", "replace")
-    return data if isinstance(data, str) else orjson.dumps(data).decode()
+        got = list(islice(stream, limit + 1))
+    finally:
+        stream.close()
+    return Page(frame(got[:limit]), got[:limit], len(got) > limit)
+
+
+def frame(found: Iterable[Row]) -> pd.DataFrame:
+    """Rows as a DataFrame: `key`, then the values' fields in the order they first appear.
+
+    A field holding a list or an object is shown as its JSON text; a column whose cells are of
+    different kinds (text here, a number there) is all text, as a table column has one type.
+    """
+    import pandas as pd
+
+    records = []
+    for key, value in found:
+        try:
+            data = display_value(value)
+        except orjson.JSONDecodeError:
+            data = value.decode("utf-8", "replace")
+        record: dict[str, Any] = {"key": key}
+        if isinstance(data, dict):
+            for name, item in data.items():
+                record["value.key" if name == "key" else name] = _cell(item)
+        else:
+            record["value"] = _cell(data)
+        records.append(record)
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame({"key": pd.Series(dtype=str)})
+    for column in df.columns:
+        kinds = {type(v) for v in df[column] if v is not None and v == v}  # v == v: not NaN
+        if len(kinds) > 1 and kinds != {int, float}:
+            df[column] = [None if v is None or v != v else str(v) for v in df[column]]
+    return df
+
+
+def _cell(item: Any) -> Any:
+    return orjson.dumps(item).decode() if isinstance(item, dict | list) else item
+
+
+# --------------------------------------------------------------------------------------------
+# find
 
 
 @dataclass
@@ -83,24 +350,23 @@ class Found:
         return out
 
 
-def find(rows: Iterable[Row], pattern: str, regex: bool = False, category: str | None = None) -> Iterator[Found]:
+def find(source: Source, scope: Scope, workers: int = 1) -> Iterator[Found]:
     """The rows of one source that match, in key order."""
-    match = matcher(pattern, regex)
-    for key, value in rows:
-        if (category is None or categorize(key) == category) and match(key, value):
-            yield Found(key, categorize(key), summary(value))
+    for key, value in rows(source, scope, workers):
+        yield Found(key, categorize(key), summary(value))
 
 
-def find_across(snapshots: Iterable[tuple[str, str, Iterable[Row]]], pattern: str, regex: bool = False,
-                category: str | None = None) -> list[Found]:
-    """Matches over many snapshots (id, time, rows; oldest first): where each key exists and when it changed."""
-    match = matcher(pattern, regex)
+def find_across(snapshots: Iterable[tuple[str, str, SnapshotReader]], scope: Scope) -> list[Found]:
+    """Matches over many snapshots (id, time, reader; oldest first): where each key exists and when it changed.
+
+    Snapshots share most of their leaves: each leaf is searched once and its matches kept for the
+    snapshots that name it again (memory: the matches, not the leaves).
+    """
     found: dict[str, Found] = {}
     last: dict[str, str] = {}
-    for snap_id, time, rows in snapshots:
-        for key, value in rows:
-            if (category is not None and categorize(key) != category) or not match(key, value):
-                continue
+    by_leaf: dict[str, list[Row]] = {}
+    for snap_id, time, reader in snapshots:
+        for key, value in _leaf_rows(reader, scope, by_leaf):
             digest = hashlib.sha256(value).hexdigest()
             entry = found.setdefault(key, Found(key, categorize(key), summary(value)))
             entry.summary = summary(value)
@@ -108,3 +374,34 @@ def find_across(snapshots: Iterable[tuple[str, str, Iterable[Row]]], pattern: st
                                     "sha256": digest})
             last[key] = digest
     return sorted(found.values(), key=lambda f: f.key)
+
+
+def _leaf_rows(reader: SnapshotReader, scope: Scope, by_leaf: dict[str, list[Row]]) -> Iterator[Row]:
+    """A snapshot's matching rows, leaf by leaf; leaves searched before are not fetched again."""
+    todo = [ref for ref in reader.refs if ref["name"] not in by_leaf]
+    fetched = zip(todo, reader.leaf_texts(todo))
+    for ref in reader.refs:
+        if ref["name"] not in by_leaf:
+            _, text = next(fetched)
+            one = _OneLeaf(text)
+            by_leaf[ref["name"]] = list(rows(one, scope)) if one.has_lines else []
+        yield from by_leaf[ref["name"]]
+
+
+class _OneLeaf(BackupFile):
+    """One leaf's lines as a source to search (the leaf was checked against its digest when fetched)."""
+
+    has_lines = True
+    seekable = False
+
+    def __init__(self, text: bytes) -> None:  # no file
+        self.text = text
+
+    def entry_chunks(self, start: str | None = None, stop: str | None = None) -> Iterator[bytes]:
+        yield self.text
+
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        for line in self.text.splitlines():
+            row = parse_entry_line(line)
+            if row is not None and row[0] >= start and (stop is None or row[0] < stop):
+                yield row

@@ -39,6 +39,10 @@ class CategoryPlan:
     extra: int = 0
 
 
+NO_MIRROR_OF_ROWS = ("mirror mode deletes every key that is not in the backup: it cannot be combined with --keys, "
+                     "--keys-file or --match; restore single rows in merge mode")
+
+
 @dataclass
 class RestoreOptions:
     mode: str = "merge"
@@ -48,29 +52,24 @@ class RestoreOptions:
     dry_run: bool = False
     snapshot_dir: Path = Path("backups/snapshots")
     keys: frozenset[str] | None = None
-    """Item-level restore: only these keys (and only rows whose key contains `match`, when given)."""
-    match: str | None = None
+    """Item-level restore: only these keys (`--match` is turned into the keys of the rows it finds)."""
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UsageError(f"unknown mode {self.mode!r}: use merge or mirror")
-        if self.match is not None:
-            self.match = self.match.casefold()
-        if (self.keys is not None or self.match) and self.mode == "mirror":
-            raise UsageError("mirror mode deletes every key that is not in the backup: it cannot be combined with "
-                             "--keys, --keys-file or --match; restore single rows in merge mode")
+        if self.keys is not None and self.mode == "mirror":
+            raise UsageError(NO_MIRROR_OF_ROWS)
         for old, new in self.remap.items():
             if not old or not new or old == new:
                 raise UsageError(f"invalid --remap-user {old}={new}: give OLD=NEW with two different user ids")
 
     @property
     def filtered(self) -> bool:
-        return self.categories is not None or self.keys is not None or bool(self.match)
+        return self.categories is not None or self.keys is not None
 
     def in_scope(self, key: str) -> bool:
-        return ((self.categories is None or categorize(key) in self.categories)
-                and (self.keys is None or key in self.keys)
-                and (not self.match or self.match in key.casefold()))
+        in_categories = self.categories is None or categorize(key) in self.categories
+        return in_categories and (self.keys is None or key in self.keys)
 
 
 @dataclass

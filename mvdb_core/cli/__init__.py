@@ -9,6 +9,7 @@ secret masked; --debug adds the traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -16,11 +17,19 @@ from collections.abc import Callable, Sequence
 from .. import __version__
 from ..errors import MvdbError
 from ..redaction import redact
-from . import browse, data, jobs, maintenance, migration, repository, restore
 from .common import secrets_of
 
+GROUPS = ("data", "restore", "browse", "repository", "maintenance", "jobs", "migration")
+COMMANDS = {
+    "backup": "data", "demo": "data", "stats": "data", "verify": "data", "restore": "restore", "diff": "restore",
+    "find": "browse", "show": "browse", "init": "repository", "snapshot": "repository", "snapshots": "repository",
+    "export": "repository", "forget": "maintenance", "prune": "maintenance", "check": "maintenance",
+    "drill": "maintenance", "job": "jobs", "migration-script": "migration",
+}
+"""The module of each command: a command imports only its own (a search starts sooner)."""
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(groups: Sequence[str] = GROUPS) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mvdb_core",
         description="Backup, restore and statistics for the MVDB key-value store.",
@@ -28,13 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mvdb-backup {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (data, restore, browse, repository, maintenance, jobs, migration):
-        group.add_parsers(sub)
+    for group in groups:
+        importlib.import_module(f"{__name__}.{group}").add_parsers(sub)
     return parser
 
 
+def _groups(argv: Sequence[str]) -> Sequence[str]:
+    """The group of the command named in argv; every group for help, a typo or no command."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    return (COMMANDS[command],) if command in COMMANDS else GROUPS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_groups(argv)).parse_args(argv)
     secrets = secrets_of(args)
     func: Callable[[argparse.Namespace], int] = args.func
 

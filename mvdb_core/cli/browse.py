@@ -3,68 +3,82 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import chain
+from typing import TYPE_CHECKING
 
 import orjson
 
 from ..backup_file import BackupFile
-from ..browse import display_value, find, find_across
+from ..browse import Query, Scope, Source, count, display_value, find, find_across
 from ..categories import CATEGORY_NAMES
 from ..errors import UsageError
 from ..keys import keys_from_args
-from ..repository import Repository, SnapshotReader
 from ..stores import DEFAULT_TABLE, KEY_ENV, open_store
-from ..stores.base import Row
 from .common import identity_args
-from .repository import reading_keys
+
+if TYPE_CHECKING:
+    from ..repository import SnapshotReader
+
+WORKERS = min(os.cpu_count() or 1, 4)
+"""Processes a search of a big local file is split between (this command runs no other thread)."""
 
 
 @contextmanager
-def _rows(args: argparse.Namespace) -> Iterator[Iterator[Row]]:
-    """The rows of the one source the options name, in key order."""
+def _source(args: argparse.Namespace) -> Iterator[Source]:
+    """The one source the options name: a store, a backup file or a snapshot."""
     given = [bool(args.store), bool(args.file), bool(args.repo)]
     if sum(given) != 1:
         raise UsageError("give one source: --store URL, a backup FILE, or --repo REPO [--snapshot ID]")
     if args.store:
         with open_store(args.store, args.table, args.api_key) as store:
-            pages = store.iter_pages()
-            try:
-                yield chain.from_iterable(pages)
-            finally:
-                pages.close()  # before the store closes: a read left open must end first
+            yield store
     elif args.file:
-        yield BackupFile(args.file, keys_from_args(args)).entries()
+        yield BackupFile(args.file, keys_from_args(args))
     else:
+        from ..repository import Repository, SnapshotReader
+        from .repository import reading_keys
+
         repo = Repository(args.repo)
         reader = SnapshotReader(repo, repo.find(args.snapshot), reading_keys(args, repo))
         try:
-            yield reader.entries()
+            yield reader
         finally:
             reader.close()
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    if args.repo and args.snapshot == "all":
+    scope = Scope(args.category, args.prefix, Query(args.pattern, args.regex))
+    across = bool(args.repo) and args.snapshot == "all"
+    if args.count and not across:
+        with _source(args) as source:
+            n = count(source, scope, WORKERS)  # counts matching lines without parsing them
+        print(orjson.dumps({"count": n}).decode() if args.json else n)
+        return 0 if n else 1
+    if across:
+        from ..repository import Repository, SnapshotReader
+        from .repository import reading_keys
+
         repo = Repository(args.repo)
         keys = reading_keys(args, repo)
 
-        def each() -> Iterator[tuple[str, str, Iterator[Row]]]:
+        def each() -> Iterator[tuple[str, str, SnapshotReader]]:
             for info in repo.snapshots():
                 reader = SnapshotReader(repo, info, keys)
                 try:
-                    yield info.id[:8], info.time, reader.entries()
+                    yield info.id[:8], info.time, reader
                 finally:
                     reader.close()
 
-        found = find_across(each(), args.pattern, args.regex, args.category)
+        found = find_across(each(), scope)
     else:
-        with _rows(args) as rows:
-            found = list(find(rows, args.pattern, args.regex, args.category))
-    if args.json:
-        print(orjson.dumps([f.as_dict() for f in found]).decode())
-        return 0
+        with _source(args) as source:
+            found = list(find(source, scope, WORKERS))
+    if args.count or args.json:
+        print(orjson.dumps({"count": len(found)} if args.count else [f.as_dict() for f in found]).decode()
+              if args.json else len(found))
+        return 0 if found else 1
     for f in found:
         print(f"{f.key}  [{f.category}]  {f.summary}")
         for s in f.snapshots:
@@ -74,13 +88,10 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _rows(args) as rows:
-        for key, value in rows:
-            if key == args.row_key:
-                print(orjson.dumps({"key": key, "value": display_value(value)}, option=orjson.OPT_INDENT_2).decode())
-                return 0
-            if key > args.row_key:  # rows come in key order
-                break
+    with _source(args) as source:
+        for key, value in source.rows_between(args.row_key, args.row_key + "\0"):  # keys hold no NUL
+            print(orjson.dumps({"key": key, "value": display_value(value)}, option=orjson.OPT_INDENT_2).decode())
+            return 0
     raise UsageError(f"no row with key {args.row_key!r} in that source; "
                      "`find` looks for it by part of its key or value")
 
@@ -101,7 +112,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--snapshot", default="latest", metavar="ID",
                    help="snapshot id, latest (default) or all (says in which snapshots each row is and changed)")
     p.add_argument("--category", choices=CATEGORY_NAMES, help="only rows of this category")
+    p.add_argument("--prefix", help="only rows whose key starts with this")
     p.add_argument("--regex", action="store_true", help="PATTERN is a regular expression (case-insensitive)")
+    p.add_argument("--count", action="store_true", help="print only how many rows match (like grep -c)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_find)
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
 
 from ..backup_file import BackupFile
+from ..browse import Query, Scope, rows
 from ..categories import parse_category_list
 from ..errors import UsageError
 from ..keys import keys_from_args
-from ..restore import RestoreOptions, missing_keys, parse_remap, plan_restore, restore
+from ..restore import NO_MIRROR_OF_ROWS, RestoreOptions, missing_keys, parse_remap, plan_restore, restore
 from .common import identity_args, open_from_args, store_args
 from .output import confirm, print_plan, print_removed, progress_bar
 from .repository import snapshot_source
@@ -26,7 +28,6 @@ def restore_options(args: argparse.Namespace, dry_run: bool = False) -> RestoreO
         dry_run=dry_run,
         snapshot_dir=Path(getattr(args, "snapshot_dir", "backups/snapshots")),
         keys=_keys_from_args(args),
-        match=getattr(args, "match", None) or None,
     )
 
 
@@ -60,6 +61,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace, bf: BackupFile, options: RestoreOptions) -> int:
+    if getattr(args, "match", None):
+        if options.mode == "mirror":
+            raise UsageError(NO_MIRROR_OF_ROWS)
+        found = frozenset(key for key, _ in rows(bf, Scope(query=Query(args.match))))
+        if options.keys is not None:
+            found &= options.keys
+        if not found:
+            raise UsageError(f"no row of the backup matches --match {args.match!r}"
+                             f"{' among --keys' if options.keys is not None else ''}; nothing was written. "
+                             "`find` shows what the backup holds")
+        options = replace(options, keys=found)
     if options.keys is not None:
         missing = missing_keys(bf, options.keys)
         if missing:
@@ -113,7 +125,8 @@ def restore_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--remap-user", action="append", metavar="OLD=NEW", help="rewrite a userId (repeatable)")
     p.add_argument("--keys", metavar="K1,K2", help="restore only these keys (item-level restore; merge mode)")
     p.add_argument("--keys-file", metavar="FILE", help="restore only the keys listed in FILE, one per line")
-    p.add_argument("--match", metavar="TEXT", help="restore only keys that contain TEXT (case-insensitive)")
+    p.add_argument("--match", metavar="TEXT",
+                   help="restore only the rows `find TEXT` lists in the backup: TEXT in key or value (any case)")
     identity_args(p)
 
 

@@ -134,6 +134,21 @@ class Store(ABC):
         finally:
             pages.close()
 
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        """Rows with start <= key < stop, in key order (to look at one category). SQL backends read only those."""
+        pages = self.iter_pages()
+        try:
+            for page in pages:
+                if page[-1][0] < start:
+                    continue
+                for row in page:
+                    if stop is not None and row[0] >= stop:
+                        return
+                    if row[0] >= start:
+                        yield row
+        finally:
+            pages.close()
+
     def iter_rows(self, keys_only: bool = False) -> Iterator[Row]:
         for page in self.iter_pages(keys_only=keys_only):
             yield from page

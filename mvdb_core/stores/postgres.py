@@ -358,6 +358,26 @@ class PostgresStore(Store):
             query = stmt.format(cols, self._ident, self._key_order(conn)).as_bytes(conn)
             yield from _binary_copy_pages(conn, query, page_size, 1 if keys_only else 2)
 
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        """Keyset pages of the range (the key index finds the start; no read of the rows before it)."""
+        conn = self._require_table()
+        with self._errors("reading the table failed"), conn.transaction():
+            if not self._session:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            order = self._key_order(conn)
+            below = sql.SQL("") if stop is None else sql.SQL(" AND {} < {}").format(order, sql.Literal(stop))
+            op = ">="
+            while True:
+                stmt = sql.SQL("COPY (SELECT key, value::jsonb FROM {} WHERE {} {} {}{} ORDER BY {} LIMIT {}) "
+                               "TO STDOUT (FORMAT binary)")
+                query = stmt.format(self._ident, order, sql.SQL(op), sql.Literal(start), below, order,
+                                    sql.Literal(PAGE_SIZE)).as_bytes(conn)
+                page = [row for rows in _binary_copy_pages(conn, query, PAGE_SIZE, 2) for row in rows]
+                yield from page
+                if len(page) < PAGE_SIZE:
+                    return
+                start, op = page[-1][0], ">"
+
     def is_empty(self) -> bool:
         conn = self._require_table()
         with self._errors("reading the table failed"), conn.transaction():

@@ -191,6 +191,16 @@ class SQLiteStore(Store):
                     yield [(k, _checked(k, v)) for k, v in page]
                 last = page[-1][0]
 
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        self._require_table()
+        below = "" if stop is None else " AND key < :stop"
+        query = f'SELECT key, value FROM "{self.table}" WHERE key {{}} :last{below} ORDER BY key LIMIT {PAGE_SIZE}'
+        with self._transaction(write=False) as conn:
+            args, op = {"last": start, "stop": stop}, ">="
+            while page := conn.execute(query.format(op), args).fetchall():
+                yield from [(k, _checked(k, v)) for k, v in page]
+                args["last"], op = page[-1][0], ">"
+
     def write(self, rows: Iterable[Row], deletes: Iterable[str] = (), *, upsert: bool = True) -> None:
         if not self._session:
             self.create_table()
