@@ -513,8 +513,12 @@ def _file_id(path: Path) -> tuple[int, int, int]:
 class BackupFile:
     """A backup file opened for reading. `entries()` validates while it streams."""
 
-    def __init__(self, path: str | os.PathLike[str], keys: Keys | None = None) -> None:
-        """`keys` decrypt an age-encrypted file; a compressed or encrypted file is read from a private plain copy."""
+    def __init__(self, path: str | os.PathLike[str], keys: Keys | None = None, check_metadata: bool = True) -> None:
+        """`keys` decrypt an age-encrypted file; a compressed or encrypted file is read from a private plain copy.
+
+        Without `check_metadata` the metadata line is only parsed, not held to the schema (a search
+        of the entries does not need it, and loading the schema checker takes longer than a small search).
+        """
         self.path = Path(path)
         if not self.path.exists():
             raise UsageError(f"backup file {self.path} not found")
@@ -548,7 +552,8 @@ class BackupFile:
                 meta = orjson.loads(head[len(_HEAD) : -1])
             except orjson.JSONDecodeError as exc:
                 raise InvalidBackupError(f"invalid backup file: the metadata line is {_json_problem(exc)}") from None
-            _check_metadata(meta)
+            if check_metadata or not isinstance(meta, dict):
+                _check_metadata(meta)
             self.metadata = meta
             self._lines = self.version.startswith("3.")  # a 2.x file in this layout is still read as 2.x
         if not self._lines:
@@ -707,25 +712,16 @@ def chunks_of(path: Path, lo: int, hi: int) -> Iterator[bytes]:
         f.seek(lo)
         while lo < hi and (data := f.read(min(SCAN_BYTES, hi - lo))):
             end = data.rfind(b"\n") + 1
-            if end == 0 and len(data) == SCAN_BYTES:  # a line longer than a chunk: read on to its end
-                data += _read_line(f)
+            if end == 0 and lo + len(data) < hi:  # a line longer than a chunk: on to its end
+                at = f.tell()
+                more = _bytes_to_newline(f)
+                f.seek(at)
+                data += f.read(more)
             elif 0 < end < len(data):
                 data = data[:end]
                 f.seek(lo + end)
             lo += len(data)
             yield data
-
-
-def _read_line(f: Any) -> bytes:
-    parts = []
-    while part := f.read(SCAN_BYTES):
-        at = part.find(b"\n")
-        if at >= 0:
-            f.seek(at + 1 - len(part), os.SEEK_CUR)
-            parts.append(part[: at + 1])
-            break
-        parts.append(part)
-    return b"".join(parts)
 
 
 def split_span(path: Path, lo: int, hi: int, parts: int) -> list[tuple[int, int]]:

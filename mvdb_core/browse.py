@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
-from .categories import BY_NAME, CATEGORIES, CATEGORY_NAMES, Category, categorize
+from .categories import BY_NAME, CATEGORY_NAMES, categorize, key_ranges
 from .errors import UsageError
 from .stores.base import Row, Store
 
@@ -144,16 +144,6 @@ def matcher(pattern: str, regex: bool = False) -> Callable[[str, bytes], bool]:
 # What to look at: a category, a key prefix, a search
 
 
-def _after(prefix: str) -> str:
-    """The first string after every string that starts with `prefix`."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _ranges(cat: Category) -> list[tuple[str, str | None]]:
-    found = [(p, _after(p)) for p in cat.prefixes] + [(k, k + "\0") for k in cat.exact]  # keys hold no NUL
-    return sorted(found)
-
-
 @dataclass(frozen=True)
 class Scope:
     category: str | None = None
@@ -165,17 +155,10 @@ class Scope:
             raise UsageError(f"unknown category {self.category!r}: use one of {', '.join(CATEGORY_NAMES)}")
 
     def ranges(self) -> list[tuple[str, str | None]]:
-        """Key ranges [start, stop) that hold every row of the scope, in key order (a category's prefixes)."""
+        """Key ranges [start, stop) that hold every row of the scope, in key order."""
         if self.prefix:
-            return [(self.prefix, _after(self.prefix))]
-        if self.category is None:
-            return [("", None)]
-        if self.category != "other":
-            return _ranges(BY_NAME[self.category])
-        known = sorted(r for c in CATEGORIES if c.name != "other" for r in _ranges(c))
-        starts = ["", *(stop for _, stop in known)]
-        stops = [*(start for start, _ in known), None]
-        return [(a, b) for a, b in zip(starts, stops) if b is None or a < b]
+            return [(self.prefix, self.prefix[:-1] + chr(ord(self.prefix[-1]) + 1))]
+        return key_ranges(self.category) if self.category else [("", None)]
 
     def holds(self, key: str) -> bool:
         return ((self.category is None or categorize(key) == self.category)
@@ -326,6 +309,28 @@ def frame(found: Iterable[Row]) -> pd.DataFrame:
         if len(kinds) > 1 and kinds != {int, float}:
             df[column] = [None if v is None or v != v else str(v) for v in df[column]]
     return df
+
+
+def compare_fields(current: bytes, restored: bytes) -> pd.DataFrame:
+    """Two values of one row side by side, a line per top-level field (decoded for display), and which differ."""
+    import pandas as pd
+
+    a, b = display_value(current), display_value(restored)
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        a, b = {"value": a}, {"value": b}
+    names = [*a, *(n for n in b if n not in a)]
+    missing = object()
+    pairs = [(a.get(n, missing), b.get(n, missing)) for n in names]
+    return pd.DataFrame({
+        "field": names,
+        "store": ["" if x is missing else _text(x) for x, _ in pairs],
+        "backup": ["" if y is missing else _text(y) for _, y in pairs],
+        "differs": [x != y or type(x) is not type(y) for x, y in pairs],
+    })
+
+
+def _text(item: Any) -> str:
+    return item if isinstance(item, str) else orjson.dumps(item).decode()
 
 
 def _cell(item: Any) -> Any:

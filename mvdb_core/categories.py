@@ -134,6 +134,22 @@ def add_sorted_counts(counts: dict[str, int], keys: list[str]) -> None:
     counts["other"] += len(keys) - matched
 
 
+def key_ranges(name: str) -> list[tuple[str, str | None]]:
+    """Key ranges [start, stop) in key order that hold every key of a category (and keys of no other).
+
+    A prefix's keys sort from it to the prefix with its last character incremented; an exact key
+    is alone from itself to itself + U+0001 (keys hold no NUL, and PostgreSQL text cannot hold
+    one); `other` is every gap between them.
+    """
+    if name != "other":
+        cat = BY_NAME[name]
+        return sorted([(p, p[:-1] + chr(ord(p[-1]) + 1)) for p in cat.prefixes] + [(k, k + "\x01") for k in cat.exact])
+    known = sorted(r for c in CATEGORIES if c.name != "other" for r in key_ranges(c.name))
+    starts = ["", *(stop for _, stop in known)]
+    stops: list[str | None] = [*(start for start, _ in known), None]
+    return [(a, b) for a, b in zip(starts, stops) if b is None or a < b]  # type: ignore[operator]
+
+
 def empty_counts() -> dict[str, int]:
     """Counts for every category, zeros included, in table order."""
     return dict.fromkeys(CATEGORY_NAMES, 0)

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from .backup_file import BackupFile, BackupWriter
-from .categories import CATEGORY_NAMES, add_sorted_counts, categorize, empty_counts
+from .categories import CATEGORY_NAMES, add_sorted_counts, categorize, empty_counts, key_ranges
 from .errors import PlanChanged, StoreError, UsageError, VerificationError
 from .jsonvalue import dumps, loads, same_text
 from .progress import ProgressFn, Stage, Tracker
@@ -520,6 +520,37 @@ def verify_restore(
         undone = "the restore was rolled back, nothing was changed" if store.transactional else (
             "the safety snapshot holds the rows it overwrote")
         raise VerificationError("verification failed: the target has " + "; ".join(problems) + f"; {undone}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row a restore would overwrite: its value in the store now, and the value the restore writes."""
+
+    key: str
+    current: bytes
+    restored: bytes
+
+
+def changed_rows(backup: BackupFile, store: Store, options: RestoreOptions, category: str, limit: int = 50
+                 ) -> tuple[list[Change], bool]:
+    """The first `limit` rows of one category the restore would change, and whether there are more.
+
+    Read from the category's key ranges only, unless keys are renamed or legacy values repaired
+    (then the whole file, as the restore reads it). For looking at; the plan counts them all.
+    """
+    scoped = RestoreOptions(mode="merge", categories=frozenset({category}), legacy_repair=options.legacy_repair,
+                            remap=options.remap, keys=options.keys)
+    ranges = key_ranges(category)
+    if options.remap or (options.legacy_repair and backup.is_legacy):
+        source: Iterator[Row] = chain.from_iterable(source_pages(backup, scoped))
+    else:
+        source = (row for a, b in ranges for row in backup.rows_between(a, b) if scoped.in_scope(row[0]))
+    target = (row for a, b in ranges for row in store.rows_between(a, b) if scoped.in_scope(row[0])) \
+        if store.table_exists() else iter(())
+    found = (Change(key, t, s) for key, s, t in _merge_join(source, target)
+             if s is not None and t is not None and not same_text(s, t))
+    changes = list(islice(found, limit + 1))
+    return changes[:limit], len(changes) > limit
 
 
 def missing_keys(backup: BackupFile, keys: frozenset[str]) -> list[str]:

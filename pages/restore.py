@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from contextlib import nullcontext
 from typing import Any
 
 import streamlit as st
 
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.categories import CATEGORY_NAMES
-from mvdb_core.errors import PlanChanged, UsageError
-from mvdb_core.restore import Plan, RestoreOptions, parse_remap, plan_restore, restore
+from mvdb_core.errors import UsageError
+from mvdb_core.restore import RestoreOptions, parse_remap
 from mvdb_core.stores import KINDS
-from ui import cache, connections, downloads, errors, labels, navigation, repositories, sealed, tables, uploads
-from ui.connection import Connection
-from ui.progress import Bars
+from ui import cache, connections, errors, labels, navigation, repositories, sealed, uploads
+from ui.restore_flow import SNAPSHOT_DIR, Flow
 from ui.texts import md, number, t
 from ui.uploads import Upload
-
-SNAPSHOT_DIR = Path("backups/snapshots")
 
 
 def render() -> None:
@@ -49,10 +46,9 @@ def render() -> None:
     options, fingerprint = chosen
     fingerprint = (upload.file_id, conn.identity(), *fingerprint)
 
-    # 4. The plan (a dry run): compare the file with the connected store.
-    if st.button("🔍 " + t("restore.plan_button"), key="restore_plan_button"):
-        _make_plan(conn, upload, options, fingerprint, check["total"])
-    _plan_and_run(conn, upload, options, fingerprint, check["total"])
+    # 4. The plan (a dry run): compare the file with the connected store; then confirmation and outcome.
+    flow = Flow("restore", lambda: nullcontext(BackupFile(upload.path)), check["total"])
+    flow.run(conn, options, fingerprint)
 
 
 def _source() -> Upload | None:
@@ -171,119 +167,6 @@ def _options(check: dict[str, Any]) -> tuple[RestoreOptions, tuple[Any, ...]] | 
         errors.show(exc)
         return None
     return options, (mode, tuple(sorted(cats)), repair, tuple(sorted(remap.items())))
-
-
-def _make_plan(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
-               rows: int) -> None:
-    """Compare the file with the store; keep the Plan (it is what the admin confirms), then redraw.
-
-    The plan read the store afresh, so the cached counts go too: the sidebar's row count is
-    redrawn from the store the plan saw.
-    """
-    for key in ("restore_result", "restore_failure", "restore_plan"):
-        st.session_state.pop(key, None)
-    with st.status(t("restore.planning"), expanded=True) as status:
-        try:
-            with conn.open() as store:
-                plan = plan_restore(BackupFile(upload.path), store, options, progress=Bars(rows))
-        except Exception as exc:  # explained to the admin, no traceback
-            status.update(label=t("restore.plan_failed"), state="error", expanded=True)
-            errors.show(exc)
-            cache.data_changed()
-            return
-    st.session_state["restore_plan"] = {"fingerprint": fingerprint, "plan": plan}
-    cache.data_changed()
-    st.rerun()
-
-
-def _plan_and_run(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
-                  rows: int) -> None:
-    planned = st.session_state.get("restore_plan")
-    result = st.session_state.get("restore_result")
-    result = result if result and result["fingerprint"] == fingerprint else None
-    failure = st.session_state.get("restore_failure")
-    if planned and planned["fingerprint"] != fingerprint:
-        planned = None
-        if result is None:
-            st.info(t("restore.plan_outdated"), icon="🔁")
-    if planned:
-        plan: Plan = planned["plan"]
-        _show_plan(plan, done=result is not None)
-        if result is None:
-            _confirm_and_run(conn, upload, options, fingerprint, rows, plan)
-    if failure and failure["fingerprint"] == fingerprint:
-        _show_failure(failure)
-    if result is not None:
-        _show_result(result)
-
-
-def _show_plan(plan: Plan, done: bool) -> None:
-    st.subheader(t("restore.plan_title_done" if done else "restore.plan_title", mode=t("restore.mode_" + plan.mode)))
-    tables.plan_table(plan)
-    tot = plan.totals()
-    if not done:
-        st.markdown(t("restore.plan_summary", added=tot.added, changed=tot.changed, unchanged=tot.unchanged,
-                      extra=tot.extra))
-        if tot.extra:
-            st.markdown(t("restore.extra_" + plan.mode, extra=tot.extra))
-    if plan.repaired:
-        st.markdown(t("restore.repaired", n=plan.repaired))
-    if plan.remapped or plan.user_rewrites:
-        st.markdown(t("restore.remapped", keys=len(plan.remapped), values=plan.user_rewrites))
-
-
-def _confirm_and_run(conn: Connection, upload: Upload, options: RestoreOptions, fingerprint: tuple[Any, ...],
-                     rows: int, plan: Plan) -> None:
-    """5. Explicit confirmation; the restore writes only if the store still matches the confirmed plan."""
-    if plan.writes == 0 and plan.deletes == 0:
-        st.success(t("restore.nothing_to_do"), icon="✅")
-        return
-    confirmed = st.checkbox(
-        t("restore.confirm", writes=plan.writes, deletes=plan.deletes, table=md(conn.table, code=True),
-          store=md(labels.store(conn))),
-        key="restore_confirm",
-    )
-    if not st.button("♻️ " + t("restore.run"), type="primary", disabled=not confirmed, key="restore_run"):
-        return
-    st.session_state.pop("restore_failure", None)
-    with st.status(t("restore.running"), expanded=True):
-        try:
-            with conn.open() as store:
-                outcome = restore(BackupFile(upload.path), store, options, progress=Bars(rows), expected=plan)
-        except PlanChanged:
-            st.session_state.pop("restore_plan", None)  # that plan is void: make a new one
-            st.session_state["restore_failure"] = {"fingerprint": fingerprint, "changed": True}
-        except Exception as exc:  # explained to the admin after the redraw, no traceback
-            st.session_state["restore_failure"] = {"fingerprint": fingerprint, "error": exc}
-        else:
-            st.session_state["restore_result"] = {
-                "fingerprint": fingerprint,
-                "written": outcome.written,
-                "deleted": outcome.deleted,
-                "verified": outcome.verified,
-                "snapshot": str(outcome.snapshot) if outcome.snapshot else None,
-            }
-    cache.data_changed()  # written or not, the store may have changed: the sidebar reads it again
-    st.rerun()
-
-
-def _show_failure(failure: dict[str, Any]) -> None:
-    if failure.get("changed"):
-        st.warning(f"**{t('restore.changed_since_plan')}**\n\n{t('restore.changed_since_plan_help')}", icon="🔁")
-    else:
-        errors.show(failure["error"], headline=f"**{t('restore.failed')}**")
-
-
-def _show_result(result: dict[str, Any]) -> None:
-    """6. The outcome: verification and the safety snapshot."""
-    if result["verified"]:
-        st.success(t("restore.verified", written=result["written"], deleted=result["deleted"]), icon="✅")
-    if result["snapshot"] and Path(result["snapshot"]).exists():
-        st.markdown(t("restore.snapshot_help"))
-        downloads.button("🛟 " + t("restore.snapshot_download"), result["snapshot"], key="download_snapshot")
-    else:
-        st.caption(t("restore.no_snapshot"))
-    st.page_link(navigation.page("statistics"), label=t("restore.see_statistics"), icon="📊")
 
 
 if __name__ == "__main__":  # run by itself, not imported: app.py draws the pages

@@ -116,3 +116,11 @@ def open_page(at: AppTest, url_path: str) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+
+def plan_table(at: AppTest):
+    """The plan table on the page: the one table with five columns (category, added, changed, unchanged, extra);
+    the tables of changed rows beside it have three."""
+    [found] = [d for d in at.dataframe if len(d.value.columns) == 5]
+    return found

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from dashboard_support import all_text, download_bytes, make_dash, open_page, plain
+from dashboard_support import all_text, download_bytes, make_dash, open_page, plain, plan_table
 
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
@@ -78,7 +78,7 @@ def test_upload_plan_restore_verify_and_snapshot(dash, tmp_path):
 
     at.button(key="restore_plan_button").click()
     at = dash.run(at)
-    plan = at.dataframe[-1].value
+    plan = plan_table(at).value
     totals = {col: int(plan[col].sum()) for col in ("Added", "Changed", "Extra in store")}
     assert totals == {"Added": expected["added"], "Changed": expected["changed"], "Extra in store": expected["extra"]}
     run = at.button(key="restore_run")
@@ -97,7 +97,7 @@ def test_upload_plan_restore_verify_and_snapshot(dash, tmp_path):
     assert after.writes == 0 and after.totals().extra == 2  # merge keeps the extra keys
 
     snap = tmp_path / "snapshot.json"
-    snap.write_bytes(download_bytes(at.download_button(key="download_snapshot")))
+    snap.write_bytes(download_bytes(at.download_button(key="restore_download_snapshot")))
     snap_summary = BackupFile(snap).validate()
     assert snap_summary.total == expected["changed"]  # the previous values of the overwritten rows
 
@@ -227,7 +227,7 @@ def test_restore_only_some_categories(dash, tmp_path):
     at.radio(key="restore_mode").set_value("mirror")
     at.button(key="restore_plan_button").click()
     at = dash.run(at)
-    plan = at.dataframe[-1].value
+    plan = plan_table(at).value
     assert list(plan["Category"]) == ["Favorites"]
     at.checkbox(key="restore_confirm").check()
     at = dash.run(at)
@@ -331,7 +331,7 @@ def test_plan_table_in_indonesian_groups_digits_with_dots(dash, tmp_path):
     at = dash.run(at)
     at.button(key="restore_plan_button").click()
     at = dash.run(at)
-    columns = json.loads(at.dataframe[-1].proto.columns)
+    columns = json.loads(plan_table(at).proto.columns)
     formats = {c["type_config"]["format"] for c in columns.values() if "format" in c.get("type_config", {})}
     assert formats == {"%'.,d"}  # 1.341, like the metric cards, whatever the browser's locale
     assert re.search(r"\*\*\d{1,3}(\.\d{3})+\*\* sudah sama", all_text(at))  # the summary too

@@ -91,3 +91,12 @@ def data_changed() -> None:
     """After the dashboard wrote to a store, or read it afresh for a plan: drop cached counts and statistics."""
     _counts.clear()
     _store_stats.clear()
+    st.session_state[_VERSION] = data_version() + 1
+
+
+_VERSION = "_data_version"
+
+
+def data_version() -> int:
+    """Goes up with every `data_changed` of this session: what a page kept from a store read before is stale."""
+    return int(st.session_state.get(_VERSION, 0))

@@ -28,6 +28,7 @@ _SETTLED = "_navigation_settled"
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("backup", "nav.backup", "💾"),
     ("restore", "nav.restore", "♻️"),
+    ("browse", "nav.browse", "🔎"),
     ("snapshots", "nav.snapshots", "🗄️"),
     ("jobs", "nav.jobs", "⏱️"),
     ("migration", "nav.migration", "🚚"),

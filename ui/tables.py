@@ -5,6 +5,7 @@ Cells are plain text (never Markdown), so keys and names from the data show as t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -49,5 +50,37 @@ def plan_frame(plan: Plan) -> pd.DataFrame:
 
 
 def plan_table(plan: Plan, where: Any = None) -> None:
-    """The plan table of the Restore and Migration pages."""
+    """The plan table of the Restore, Browse and Migration pages."""
     table(plan_frame(plan), where)
+
+
+_URL = re.compile(r"https?://\S+\Z")
+_IMAGE_NAME = re.compile(r"cover|image|picture|photo|thumb|poster|avatar", re.IGNORECASE)
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:\?\S*)?\Z", re.IGNORECASE)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})\Z")
+
+
+def rows_table(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A browse table for st.dataframe: columns typed by what every value in them looks like.
+
+    Links to images are thumbnails, other links are links, ISO dates and times are dates and
+    times; the key and text stay text. The frame itself is not changed.
+    """
+    shown = df.copy()
+    config: dict[str, Any] = {"key": st.column_config.TextColumn(t("col.key"), pinned=True)}
+    for name in shown.columns[1:]:
+        values = [v for v in shown[name] if v is not None and v == v and v != ""]
+        if not values or not all(isinstance(v, str) for v in values):
+            continue
+        if all(_URL.match(v) for v in values):
+            image = _IMAGE_NAME.search(str(name)) or all(_IMAGE_FILE.search(v) for v in values)
+            config[name] = (st.column_config.ImageColumn(name, width="small") if image
+                            else st.column_config.LinkColumn(name))
+        elif all(_DATE.match(v) for v in values):
+            shown[name] = pd.to_datetime(shown[name], errors="coerce", format="%Y-%m-%d").dt.date
+            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
+        elif all(_DATETIME.match(v) for v in values):
+            shown[name] = pd.to_datetime(shown[name], errors="coerce", utc=True, format="ISO8601")
+            config[name] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm", timezone="UTC")
+    return shown, config

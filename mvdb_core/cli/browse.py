@@ -35,7 +35,7 @@ def _source(args: argparse.Namespace) -> Iterator[Source]:
         with open_store(args.store, args.table, args.api_key) as store:
             yield store
     elif args.file:
-        yield BackupFile(args.file, keys_from_args(args))
+        yield BackupFile(args.file, keys_from_args(args), check_metadata=False)  # only its entries are read
     else:
         from ..repository import Repository, SnapshotReader
         from .repository import reading_keys
@@ -89,7 +89,9 @@ def cmd_find(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with _source(args) as source:
-        for key, value in source.rows_between(args.row_key, args.row_key + "\0"):  # keys hold no NUL
+        for key, value in source.rows_between(args.row_key, args.row_key + "\x01"):  # keys hold no NUL
+            if key != args.row_key:
+                break
             print(orjson.dumps({"key": key, "value": display_value(value)}, option=orjson.OPT_INDENT_2).decode())
             return 0
     raise UsageError(f"no row with key {args.row_key!r} in that source; "
