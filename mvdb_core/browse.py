@@ -25,15 +25,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
 from .categories import BY_NAME, CATEGORY_NAMES, categorize, key_ranges
 from .errors import UsageError
+from .jsonvalue import dumps, loads
 from .stores.base import Row, Store
 
 if TYPE_CHECKING:
@@ -49,12 +49,12 @@ Source = Store | BackupFile
 
 
 def display_value(value: bytes) -> Any:
-    """The value as data; a master item's JSON string holding JSON is decoded (display only)."""
-    data = orjson.loads(value)
+    """The value as data, numbers exact; a master item's JSON string holding JSON is decoded (display only)."""
+    data = loads(value)
     if isinstance(data, str) and data[:1] in ("{", "["):
         try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:
+            return loads(data)
+        except ValueError:
             return data
     return data
 
@@ -63,13 +63,13 @@ def summary(value: bytes) -> str:
     """A short line for people: a movie's code and title, a master item's name, else the start of the text."""
     try:
         data = display_value(value)
-    except orjson.JSONDecodeError:
+    except ValueError:
         return value[:60].decode("utf-8", "replace")
     if isinstance(data, dict):
         parts = [str(data[f]) for f in SUMMARY_FIELDS if isinstance(data.get(f), str | int) and data.get(f)][:2]
         if parts:
             return " · ".join(parts)[:100]
-    return orjson.dumps(data).decode()[:60]
+    return _text(data)[:60]
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def frame(found: Iterable[Row]) -> pd.DataFrame:
     for key, value in found:
         try:
             data = display_value(value)
-        except orjson.JSONDecodeError:
+        except ValueError:
             data = value.decode("utf-8", "replace")
         record: dict[str, Any] = {"key": key}
         if isinstance(data, dict):
@@ -330,11 +330,15 @@ def compare_fields(current: bytes, restored: bytes) -> pd.DataFrame:
 
 
 def _text(item: Any) -> str:
-    return item if isinstance(item, str) else orjson.dumps(item).decode()
+    return item if isinstance(item, str) else dumps(item).decode()
 
 
 def _cell(item: Any) -> Any:
-    return orjson.dumps(item).decode() if isinstance(item, dict | list) else item
+    """A table cell: lists and objects as their JSON text; numbers a table column cannot hold exactly as text."""
+    if isinstance(item, dict | list | Decimal) or (type(item) is int and not -(2**63) <= item < 2**63):
+        return _text(item)
+    return item
+
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
 
+import orjson
 import streamlit as st
 
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.browse import Page, Query, Scope, Source, display_value, page, summary
 from mvdb_core.categories import CATEGORY_NAMES
+from mvdb_core.jsonvalue import dumps
 from mvdb_core.restore import RestoreOptions
 from ui import cache, connections, errors, labels, navigation, repositories, sealed, tables, uploads
 from ui.restore_flow import SNAPSHOT_DIR, Flow
@@ -168,11 +169,12 @@ def _table(picked: Picked, shown: Page) -> None:
     _restore(picked, [key for key, _ in chosen])
 
 
-def _as_json(value: bytes) -> Any:
+def _as_json(value: bytes) -> str:
+    """The value as JSON text for st.json (master data decoded; numbers as written)."""
     try:
-        return display_value(value)
+        return dumps(display_value(value)).decode()
     except ValueError:
-        return value.decode("utf-8", "replace")
+        return orjson.dumps(value.decode("utf-8", "replace")).decode()
 
 
 def _restore(picked: Picked, keys: list[str]) -> None:

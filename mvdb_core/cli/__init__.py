@@ -24,7 +24,7 @@ COMMANDS = {
     "backup": "data", "demo": "data", "stats": "data", "verify": "data", "restore": "restore", "diff": "restore",
     "find": "browse", "show": "browse", "init": "repository", "snapshot": "repository", "snapshots": "repository",
     "export": "repository", "forget": "maintenance", "prune": "maintenance", "check": "maintenance",
-    "drill": "maintenance", "job": "jobs", "migration-script": "migration",
+    "drill": "maintenance", "job": "jobs", "migrate": "migration", "migration-script": "migration",
 }
 """The module of each command: a command imports only its own (a search starts sooner)."""
 

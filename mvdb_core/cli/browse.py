@@ -14,6 +14,7 @@ from ..backup_file import BackupFile
 from ..browse import Query, Scope, Source, count, display_value, find, find_across
 from ..categories import CATEGORY_NAMES
 from ..errors import UsageError
+from ..jsonvalue import dumps
 from ..keys import keys_from_args
 from ..stores import DEFAULT_TABLE, KEY_ENV, open_store
 from .common import identity_args
@@ -92,7 +93,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key, value in source.rows_between(args.row_key, args.row_key + "\x01"):  # keys hold no NUL
             if key != args.row_key:
                 break
-            print(orjson.dumps({"key": key, "value": display_value(value)}, option=orjson.OPT_INDENT_2).decode())
+            shown = {"key": key, "value": display_value(value)}
+            try:
+                print(orjson.dumps(shown, option=orjson.OPT_INDENT_2).decode())
+            except TypeError:  # a number beyond what orjson writes: exact, on one line
+                print(dumps(shown).decode())
             return 0
     raise UsageError(f"no row with key {args.row_key!r} in that source; "
                      "`find` looks for it by part of its key or value")
