@@ -130,13 +130,14 @@ def _snapshot() -> Picked | None:
 def _read(picked: Picked, scope: Scope, limit: int) -> Page | None:
     """The first rows of the scope; read once per source, scope and limit, then kept for the reruns.
 
-    A selection belongs to the rows it was made in: a new read drops it.
+    A new read starts a new table: its selection is empty (rows picked before stay picked).
     """
     wanted = (picked.id, scope, limit)
     kept = st.session_state.get("browse_page")
     if kept and kept["for"] == wanted:
         return kept["page"]
     st.session_state.pop("browse_table", None)
+    st.session_state.pop("browse_ticked", None)
     with st.spinner(t("browse.reading")), errors.guard(stop=False):
         with picked.open() as source:
             found = page(source, scope, limit)
@@ -148,18 +149,25 @@ def _read(picked: Picked, scope: Scope, limit: int) -> Page | None:
 def _table(picked: Picked, shown: Page) -> None:
     if not shown.rows:
         st.info(t("browse.nothing"), icon="🔍")
-        return
-    st.caption(t("browse.more" if shown.more else "browse.all", n=len(shown.rows)))
-    frame, config = tables.rows_table(shown.frame)
-    event = st.dataframe(frame, column_config=config, hide_index=True, on_select="rerun",
-                         selection_mode="multi-row", key="browse_table", width="stretch")
-    st.download_button("⬇️ " + t("browse.csv"), shown.frame.to_csv(index=False).encode("utf-8"),
-                       file_name="mvdb-rows.csv", mime="text/csv", key="browse_csv")
-    chosen = [shown.rows[i] for i in event.selection.rows if i < len(shown.rows)]
+    else:
+        st.caption(t("browse.more" if shown.more else "browse.all", n=len(shown.rows)))
+        frame, config = tables.rows_table(shown.frame)
+        event = st.dataframe(frame, column_config=config, hide_index=True, on_select="rerun",
+                             selection_mode="multi-row", key="browse_table", width="stretch")
+        st.download_button("⬇️ " + t("browse.csv"), shown.frame.to_csv(index=False).encode("utf-8"),
+                           file_name="mvdb-rows.csv", mime="text/csv", key="browse_csv")
+        _pick(picked, {shown.rows[i][0]: shown.rows[i][1] for i in event.selection.rows if i < len(shown.rows)})
+    chosen = sorted(st.session_state["browse_picked"]["rows"].items()) if "browse_picked" in st.session_state else []
     if not chosen:
-        st.caption(t("browse.select_help"))
+        if shown.rows:
+            st.caption(t("browse.select_help"))
         return
-    st.subheader(t("browse.selected", n=len(chosen)))
+    head, button = st.columns([5, 1], vertical_alignment="center")
+    head.subheader(t("browse.selected", n=len(chosen)))
+    if button.button("✖️ " + t("browse.clear"), key="browse_clear"):
+        st.session_state.pop("browse_picked", None)
+        st.session_state.pop("browse_table", None)
+        st.rerun()
     for key, value in chosen[:JSON_SHOWN]:
         with st.expander(f"{key} · {summary(value)}", expanded=len(chosen) == 1):
             st.json(_as_json(value))
@@ -167,6 +175,21 @@ def _table(picked: Picked, shown: Page) -> None:
         st.info(t("browse.store_no_restore"), icon="ℹ️")
         return
     _restore(picked, [key for key, _ in chosen])
+
+
+def _pick(picked: Picked, ticked: dict[str, bytes]) -> None:
+    """The rows picked so far, from every table of this source: a search, then another, can pick rows of both.
+
+    The rows ticked in the table on the page follow its boxes; rows picked in an earlier table stay.
+    """
+    basket = st.session_state.get("browse_picked")
+    if not basket or basket["source"] != picked.id:
+        basket = {"source": picked.id, "rows": {}}
+    for key in st.session_state.get("browse_ticked", set()) - ticked.keys():
+        basket["rows"].pop(key, None)
+    basket["rows"].update(ticked)
+    st.session_state["browse_picked"] = basket
+    st.session_state["browse_ticked"] = set(ticked)
 
 
 def _as_json(value: bytes) -> str:

@@ -88,7 +88,7 @@ def test_store_rows_of_a_category_as_a_table_with_typed_columns(dash, tmp_path):
 
     at = _select(dash, at, 0)
     text = all_text(at)
-    assert "1 rows selected" in text and "the store's own" in text
+    assert "1 rows picked" in text and "the store's own" in text
     assert at.json[0].value and orjson.loads(at.json[0].value)["id"] == display_value(rows[movies[0]])["id"]
     assert "browse_plan_button" not in [b.key for b in at.button]  # the store's own rows: nothing to restore
 
@@ -126,14 +126,18 @@ def test_done_when_find_the_deleted_movie_in_a_file_and_restore_it_with_the_actr
     table = _table(at)
     assert movie in list(table["key"])
     at = _select(dash, at, list(table["key"]).index(movie))
-    at.selectbox(key="browse_category").select("")  # every category: the actress too
-    at.text_input(key="browse_search").input("")
+    assert "1 rows picked" in all_text(at)
+    name = display_value(rows[actress])["name"]
+    at.selectbox(key="browse_category").select("actresses")  # another search: the movie stays picked
+    at.text_input(key="browse_search").input(name)
     at = dash.run(at)
-    assert "1 rows selected" not in all_text(at)  # a new read drops the old selection
+    assert "1 rows picked" in all_text(at)
     keys = list(_table(at)["key"])
-    at = _select(dash, at, keys.index(movie), keys.index(actress))
-    assert "Restore the 2 selected rows" in all_text(at)
-
+    at = _select(dash, at, keys.index(actress))
+    assert "Restore the 2 picked rows" in all_text(at)
+    at = _select(dash, at)  # unticking in this table drops only this table's row
+    assert "1 rows picked" in all_text(at)
+    at = _select(dash, at, keys.index(actress))
     at.button(key="browse_plan_button").click()
     at = dash.run(at)
     plan = plan_table(at).value.set_index("Category")

@@ -620,12 +620,13 @@ TEXTS: dict[str, str] = {
     "browse.more": "The first {n} rows are shown; there are more: narrow the search or pick a category.",
     "browse.all": "{n} rows.",
     "browse.csv": "Export this table as CSV",
-    "browse.select_help": "Select rows (the boxes at the left of the table) to see their whole value and to "
-                          "restore them.",
-    "browse.selected": "{n} rows selected",
+    "browse.select_help": "Pick rows (the boxes at the left of the table) to see their whole value and to "
+                          "restore them. Rows picked stay picked through another search.",
+    "browse.clear": "Clear",
+    "browse.selected": "{n} rows picked",
     "browse.store_no_restore": "These rows are the store's own. To bring back an older version of a row, browse "
                                "a backup file or a snapshot and select the row there.",
-    "browse.restore_title": "Restore the {n} selected rows",
+    "browse.restore_title": "Restore the {n} picked rows",
     "browse.restore_help": "Into {store}, table {table}. Only these rows are compared and written (merge): "
                            "nothing else in the store is touched.",
     "restore.changed_rows": "{category}: {n} changed rows, the store's value beside the backup's",

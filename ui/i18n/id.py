@@ -632,7 +632,9 @@ TEXTS: dict[str, str] = {
     "browse.more": "{n} baris pertama ditampilkan; masih ada lagi: persempit pencarian atau pilih kategori.",
     "browse.all": "{n} baris.",
     "browse.csv": "Ekspor tabel ini sebagai CSV",
-    "browse.select_help": "Pilih baris (kotak di kiri tabel) untuk melihat nilai lengkapnya dan memulihkannya.",
+    "browse.select_help": "Pilih baris (kotak di kiri tabel) untuk melihat nilai lengkapnya dan memulihkannya. "
+                          "Baris yang dipilih tetap terpilih saat mencari lagi.",
+    "browse.clear": "Kosongkan",
     "browse.selected": "{n} baris dipilih",
     "browse.store_no_restore": "Baris ini milik store itu sendiri. Untuk mengembalikan versi lama sebuah baris, "
                                "jelajahi berkas cadangan atau snapshot dan pilih barisnya di sana.",
