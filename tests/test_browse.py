@@ -259,3 +259,38 @@ def test_restore_match_takes_what_find_lists(tmp_path):
     assert none.returncode == 2 and "no row of the backup matches --match 'zz-nothing-zz'" in none.stderr
     mirror = cli("restore", str(path), "--store", url, "--match", title, "--mode", "mirror", "--yes")
     assert mirror.returncode == 2 and "mirror mode" in mirror.stderr
+
+
+def test_find_across_s3_snapshots_fetches_each_leaf_once(tmp_path, bucket, s3_env, monkeypatch):
+    from mvdb_core.browse import find_across
+    from mvdb_core.repository import Repository
+
+    url = f"sqlite://{tmp_path}/a.sqlite3"
+    data = sorted(generate(1500, seed=12))
+    movie = next(k for k, _ in data if k.startswith("movie:"))
+    actress = next(k for k, _ in data if k.startswith("master_actress_"))
+    repo = init_repository(f"s3://{bucket}/mvdb", "none", Keys(), leaf_bits=5)
+    with open_store(url) as store:
+        store.create_table()
+        store.write(data)
+        repo.snapshot(store, Keys(), time="2026-11-01T00:00:00Z")
+        store.write([(actress, b'{"name":"changed"}')], [movie])
+        repo.snapshot(store, Keys(), time="2026-11-02T00:00:00Z")
+        repo.snapshot(store, Keys(), time="2026-11-03T00:00:00Z")
+    fetched: list[str] = []
+    real = Repository._fetch
+
+    def counting(self, info, secret, ref):
+        fetched.append(ref["name"])
+        return real(self, info, secret, ref)
+
+    monkeypatch.setattr(Repository, "_fetch", counting)
+    infos = repo.snapshots()
+    readers = [(i.id[:8], i.time, SnapshotReader(repo, i, Keys())) for i in infos]
+    found = {f.key: f for f in find_across(readers, Scope(None, None, Query(actress[-12:])))}
+    assert [s["changed"] for s in found[actress].snapshots] == [False, True, False]
+    assert sorted(fetched) == sorted(set(fetched))  # every leaf once, though three snapshots name most of them
+    assert set(fetched) == {name for i in infos for name in i.leaves}
+    history = json.loads(ok(cli("find", movie, "--repo", f"s3://{bucket}/mvdb", "--snapshot", "all",
+                                "--json")).stdout)
+    assert [s["time"][:10] for s in history[0]["snapshots"]] == ["2026-11-01"]  # where the last good version is

@@ -26,6 +26,8 @@ from browser_support import ARGS, CHROMIUM, TIMEOUT, dashboard, require_browser
 from mvdb_core.backup import backup
 from mvdb_core.backup_file import BackupFile
 from mvdb_core.demo import seed_store
+from mvdb_core.keys import Keys
+from mvdb_core.repository import init_repository
 from mvdb_core.restore import RestoreOptions, plan_restore
 from mvdb_core.stores import DEFAULT_TABLE, open_store
 from ui import auth
@@ -45,9 +47,11 @@ EVIL = "evil.example"
 def _serve(work: Path) -> Iterator[dict]:
     """`streamlit run app.py` on a free loopback port, in `work` with its own SQLite store and the shipped config."""
     store_url = f"sqlite://{work}/data/mvdb.sqlite3"  # the same file the app sees as data/mvdb.sqlite3
-    env = {"MVDB_STORE_URL": "sqlite://data/mvdb.sqlite3", "MVDB_ADMIN_PASSWORD_HASH": auth.hash_password(PASSWORD)}
+    repository = init_repository(str(work / "repository"), "none", Keys())
+    env = {"MVDB_STORE_URL": "sqlite://data/mvdb.sqlite3", "MVDB_ADMIN_PASSWORD_HASH": auth.hash_password(PASSWORD),
+           "MVDB_REPOSITORY": str(work / "repository")}
     with dashboard(work, env, secrets=(PASSWORD,)) as base:
-        yield {"base": base, "store": store_url, "work": work}
+        yield {"base": base, "store": store_url, "work": work, "repository": repository}
 
 
 @pytest.fixture(scope="module")
@@ -352,9 +356,9 @@ def _browse_for(page, category: str, search: str) -> None:
     _settle(page)
 
 
-def test_browse_find_a_deleted_movie_and_bring_it_back_with_an_actress(server, browser, tmp_path):
-    """The admin's path for one lost row: find it in a backup by part of its title, see the other row's old and
-    new values side by side, restore exactly those two rows."""
+def test_browse_find_a_deleted_movie_in_the_last_snapshot_and_bring_it_back_with_an_actress(server, browser, tmp_path):
+    """The admin's path for one lost row: find it in the last snapshot by part of its title, see the other row's
+    old and new values side by side, restore exactly those two rows."""
     from mvdb_core.browse import Query, Scope, display_value
     from mvdb_core.browse import page as first_rows
 
@@ -363,7 +367,8 @@ def test_browse_find_a_deleted_movie_and_bring_it_back_with_an_actress(server, b
         if not store.table_exists() or store.is_empty():  # alone, not after test_admin_path
             store.create_table()
             seed_store(store, 3000)
-        made = backup(store, tmp_path / "browse.json")
+        made = backup(store, tmp_path / "browse.json")  # the same rows as the snapshot: where a row is in the table
+        server["repository"].snapshot(store, Keys())
         rows = dict(store.iter_rows())
     movie = next(k for k in rows if k.startswith("movie:"))
     actress = next(k for k in rows if k.startswith("master_actress_"))
@@ -380,10 +385,8 @@ def test_browse_find_a_deleted_movie_and_bring_it_back_with_an_actress(server, b
     with _new_page(browser) as pg:
         _login(pg, server["base"])
         _nav(pg, "Browse")
-        pg.locator('[data-testid="stRadio"] label').filter(has_text="Backup file").click()
-        _settle(pg)
-        pg.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(made.path))
-        pg.locator('[data-testid="stDataFrame"]').first.wait_for()
+        pg.locator('[data-testid="stRadio"] label').filter(has_text="Repository snapshot").click()
+        pg.locator('[data-testid="stDataFrame"]').first.wait_for()  # the newest snapshot, every category
         _browse_for(pg, "Movies", part)
         _pick_row(pg, index(Scope("movies", None, Query(part)), movie))
         pg.get_by_text("1 rows picked").wait_for()
