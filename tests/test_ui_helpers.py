@@ -73,6 +73,7 @@ def test_every_text_the_code_asks_for_exists():
         "backup.empty_todo_": ("sqlite", "remote"),
         "backup.table_missing_todo_": ("sqlite", "remote"),
         "repo.enc_": ("age", "passphrase", "none"),
+        "browse.source_": ("store", "file", "snapshot"),
     }
     assert prefixes <= set(dynamic), prefixes - set(dynamic)
     for prefix, names in dynamic.items():
