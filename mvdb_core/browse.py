@@ -136,10 +136,6 @@ class Query:
         return folded.encode()
 
 
-def matcher(pattern: str, regex: bool = False) -> Callable[[str, bytes], bool]:
-    return Query(pattern, regex).matches
-
-
 # --------------------------------------------------------------------------------------------
 # What to look at: a category, a key prefix, a search
 
@@ -338,7 +334,6 @@ def _cell(item: Any) -> Any:
     if isinstance(item, dict | list | Decimal) or (type(item) is int and not -(2**63) <= item < 2**63):
         return _text(item)
     return item
-
 
 
 # --------------------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def key_ranges(name: str) -> list[tuple[str, str | None]]:
     known = sorted(r for c in CATEGORIES if c.name != "other" for r in key_ranges(c.name))
     starts = ["", *(stop for _, stop in known)]
     stops: list[str | None] = [*(start for start, _ in known), None]
-    return [(a, b) for a, b in zip(starts, stops) if b is None or a < b]  # type: ignore[operator]
+    return [(a, b) for a, b in zip(starts, stops) if b is None or a < b]
 
 
 def empty_counts() -> dict[str, int]:
