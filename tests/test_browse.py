@@ -65,7 +65,7 @@ def test_key_ranges_hold_exactly_the_keys_of_their_category():
 
 
 @pytest.fixture
-def sources(tmp_path, pg_url, identity):
+def sources(tmp_path, pg_url, rest_server, identity):
     """The same rows in every kind of source, each opened as a context manager."""
     data = sorted({**dict(generate(700, seed=9)), **dict(TRICKY)}.items())
     sqlite = f"sqlite://{tmp_path}/s.sqlite3"
@@ -91,6 +91,7 @@ def sources(tmp_path, pg_url, identity):
 
     return data, {
         "sqlite": lambda: open_store(sqlite), "postgresql": lambda: open_store(pg_url),
+        "Data API (its table is the PostgreSQL one)": lambda: open_store(rest_server.url, key=rest_server.service_key),
         "plain file": lambda: _closing(BackupFile(plain)),
         "sealed file": lambda: _closing(BackupFile(tmp_path / "s.json.zst.age", age_keys)),
         "2.0.0 file": lambda: _closing(BackupFile(legacy)), "snapshot": lambda: _closing(snapshot()),
@@ -122,6 +123,7 @@ def _same_value(a: bytes, b: bytes) -> bool:
 def test_every_source_gives_the_same_rows_for_every_scope(sources):
     data, opened = sources
     scopes = [Scope(name) for name in CATEGORY_NAMES] + [Scope(None, "movie:"), Scope(None, "master_act"),
+                                                         Scope(None, "movie:\"q"), Scope(None, "zz_%*"),
                                                          Scope("movies", None, Query("istanbul")),
                                                          Scope(None, None, Query("SUNNY")),
                                                          Scope(None, None, Query(r"caf\\u00e9|夏", regex=True))]
@@ -294,3 +296,21 @@ def test_find_across_s3_snapshots_fetches_each_leaf_once(tmp_path, bucket, s3_en
     history = json.loads(ok(cli("find", movie, "--repo", f"s3://{bucket}/mvdb", "--snapshot", "all",
                                 "--json")).stdout)
     assert [s["time"][:10] for s in history[0]["snapshots"]] == ["2026-11-01"]  # where the last good version is
+
+
+def test_the_data_api_is_asked_only_for_the_keys_a_range_can_hold(rest_server, monkeypatch):
+    data = sorted(generate(300, seed=13))
+    store = open_store(rest_server.url, key=rest_server.service_key)
+    store.write(data)
+    asked: list[list[tuple[str, str]]] = []
+    real = type(store)._request
+
+    def recording(self, method, doing, params, **kwargs):
+        asked.append(list(params))
+        return real(self, method, doing, params, **kwargs)
+
+    monkeypatch.setattr(type(store), "_request", recording)
+    got = list(store.rows_between(*key_ranges("actors")[0]))
+    assert [k for k, _ in got] == [k for k, _ in data if categorize(k) == "actors"]
+    assert all(("key", "like.master\\_actor*") in params for params in asked)  # `_` is LIKE's wildcard: escaped
+    store.close()

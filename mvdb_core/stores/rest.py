@@ -14,6 +14,7 @@ PostgREST's code and never contain the key.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -214,12 +215,13 @@ class RestStore(Store):
             "an anon key sees zero rows; use the project's service_role key or a postgresql:// connection string"
         )
 
-    def scan(self, keys_only: bool = False) -> Iterator[Row]:
-        """Every row in the server's own order (its collation), page by page until an empty page."""
+    def scan(self, keys_only: bool = False, like: str | None = None) -> Iterator[Row]:
+        """Every row (whose key is LIKE `like`) in the server's own order (its collation), page by page until an
+        empty page."""
         columns = "key" if keys_only else "key,value::text"
         last: str | None = None
         while True:
-            params = [("select", columns)]
+            params = [("select", columns)] + ([("key", f"like.{like}")] if like else [])
             if last is not None:
                 params.append(("key", f"gt.{last}"))
             params += [("order", "key"), ("limit", str(FETCH_SIZE))]
@@ -249,6 +251,14 @@ class RestStore(Store):
                 raise StoreError(f"the Supabase Data API returned a key twice while reading {self.table}")
             previous = page[-1][0]
             yield page
+
+    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+        """The server sends the keys that begin with what `start` and `stop` share (LIKE, whose matching no
+        collation changes); those in the range are sorted here into code-point order."""
+        shared = os.path.commonprefix([start, stop]).split("*")[0] if stop is not None else ""
+        like = "".join("\\" + c if c in "\\%_" else c for c in shared) + "*" if shared else None
+        found = (row for row in self.scan(like=like) if row[0] >= start and (stop is None or row[0] < stop))
+        yield from external_sort(found, self.run_size)
 
     def count(self) -> dict[str, int]:
         counts = empty_counts()
