@@ -175,7 +175,11 @@ def rows(source: Source, scope: Scope, workers: int = 1) -> Iterator[Row]:
                 yield row
         return
     for start, stop in scope.ranges():
-        for key, value in source.rows_between(start, stop):
+        if needle is not None and isinstance(source, Store):  # the server leaves out what cannot match
+            found = source.rows_between(start, stop, contains=needle.decode())
+        else:
+            found = source.rows_between(start, stop)
+        for key, value in found:
             if scope.holds(key) and (scope.query is None or scope.query.matches(key, value)):
                 yield key, value
 

@@ -126,6 +126,9 @@ def test_every_source_gives_the_same_rows_for_every_scope(sources):
                                                          Scope(None, "movie:\"q"), Scope(None, "zz_%*"),
                                                          Scope("movies", None, Query("istanbul")),
                                                          Scope(None, None, Query("SUNNY")),
+                                                         Scope(None, None, Query("ZZ_oth")),  # LIKE's _ escaped
+                                                         Scope(None, None, Query("夏の")),
+                                                         Scope(None, None, Query("1.5")),
                                                          Scope(None, None, Query(r"caf\\u00e9|夏", regex=True))]
     for scope in scopes:
         q = scope.query

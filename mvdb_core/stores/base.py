@@ -53,6 +53,11 @@ def create_table_sql(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {quote_table(table)} (key TEXT NOT NULL PRIMARY KEY, value JSONB NOT NULL);"
 
 
+def like_pattern(text: str) -> str:
+    """`%text%` for SQL LIKE, with LIKE's own characters escaped by a backslash."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
 def pages_of(rows: Iterable[Row], size: int = PAGE_SIZE) -> Iterator[list[Row]]:
     """Rows in lists of `size`: backends write a page with a few C-level operations, not code per row."""
     it = iter(rows)
@@ -134,8 +139,12 @@ class Store(ABC):
         finally:
             pages.close()
 
-    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
-        """Rows with start <= key < stop, in key order (to look at one category). SQL backends read only those."""
+    def rows_between(self, start: str, stop: str | None = None, contains: str | None = None) -> Iterator[Row]:
+        """Rows with start <= key < stop, in key order (to look at one category). SQL backends read only those.
+
+        `contains` (lower case): a backend that can may leave out the rows whose key and value text hold it in
+        no letter case (SQL LIKE); it is a filter to save reading, the caller still checks every row it gets.
+        """
         pages = self.iter_pages()
         try:
             for page in pages:

@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..redaction import is_secret_name, redact, redact_url
 from ..retry import call_with_retries
-from .base import PAGE_SIZE, Row, Store, create_table_sql, pages_of
+from .base import PAGE_SIZE, Row, Store, create_table_sql, like_pattern, pages_of
 
 CONNECT_TRIES = 3
 LOCK_TIMEOUT = 10.0
@@ -358,14 +358,18 @@ class PostgresStore(Store):
             query = stmt.format(cols, self._ident, self._key_order(conn)).as_bytes(conn)
             yield from _binary_copy_pages(conn, query, page_size, 1 if keys_only else 2)
 
-    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
-        """Keyset pages of the range (the key index finds the start; no read of the rows before it)."""
+    def rows_between(self, start: str, stop: str | None = None, contains: str | None = None) -> Iterator[Row]:
+        """Keyset pages of the range (the key index finds the start; no read of the rows before it); with
+        `contains`, the server leaves out the rows that do not hold it (ILIKE)."""
         conn = self._require_table()
         with self._errors("reading the table failed"), conn.transaction():
             if not self._session:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             order = self._key_order(conn)
             below = sql.SQL("") if stop is None else sql.SQL(" AND {} < {}").format(order, sql.Literal(stop))
+            if contains:
+                like = sql.Literal(like_pattern(contains))
+                below += sql.SQL(" AND (key ILIKE {} OR value::text ILIKE {})").format(like, like)
             op = ">="
             while True:
                 stmt = sql.SQL("COPY (SELECT key, value::jsonb FROM {} WHERE {} {} {}{} ORDER BY {} LIMIT {}) "

@@ -252,7 +252,7 @@ class RestStore(Store):
             previous = page[-1][0]
             yield page
 
-    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+    def rows_between(self, start: str, stop: str | None = None, contains: str | None = None) -> Iterator[Row]:
         """The server sends the keys that begin with what `start` and `stop` share (LIKE, whose matching no
         collation changes); those in the range are sorted here into code-point order."""
         shared = os.path.commonprefix([start, stop]).split("*")[0] if stop is not None else ""

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from ..errors import MissingFile, MissingTable, PermissionDenied, PlanChanged, StoreBusy, StoreError, UsageError
 from ..jsonvalue import compact, loads
-from .base import PAGE_SIZE, Row, Store, pages_of
+from .base import PAGE_SIZE, Row, Store, like_pattern, pages_of
 
 BUSY_TIMEOUT = 10.0
 """Seconds to wait for another writer (a restore in progress) before giving up with StoreBusy."""
@@ -191,12 +191,14 @@ class SQLiteStore(Store):
                     yield [(k, _checked(k, v)) for k, v in page]
                 last = page[-1][0]
 
-    def rows_between(self, start: str, stop: str | None = None) -> Iterator[Row]:
+    def rows_between(self, start: str, stop: str | None = None, contains: str | None = None) -> Iterator[Row]:
         self._require_table()
         below = "" if stop is None else " AND key < :stop"
+        if contains:  # SQLite's LIKE ignores the case of ASCII letters
+            below += r" AND (key LIKE :like ESCAPE '\' OR value LIKE :like ESCAPE '\')"
         query = f'SELECT key, value FROM "{self.table}" WHERE key {{}} :last{below} ORDER BY key LIMIT {PAGE_SIZE}'
         with self._transaction(write=False) as conn:
-            args, op = {"last": start, "stop": stop}, ">="
+            args, op = {"last": start, "stop": stop, "like": like_pattern(contains or "")}, ">="
             while page := conn.execute(query.format(op), args).fetchall():
                 yield from [(k, _checked(k, v)) for k, v in page]
                 args["last"], op = page[-1][0], ">"
