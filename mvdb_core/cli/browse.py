@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +23,8 @@ from .common import identity_args
 if TYPE_CHECKING:
     from ..repository import SnapshotReader
 
-WORKERS = min(os.cpu_count() or 1, 4)
-"""Processes a search of a big local file is split between (this command runs no other thread)."""
+WORKERS = min(os.cpu_count() or 1, 4) if "fork" in multiprocessing.get_all_start_methods() else 1
+"""Processes a search of a big local file is split between (forked: this command runs no other thread)."""
 
 
 @contextmanager
