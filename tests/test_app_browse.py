@@ -80,6 +80,7 @@ def test_store_rows_of_a_category_as_a_table_with_typed_columns(dash, tmp_path):
     assert config["releaseDate"]["type_config"]["type"] == "date"
     assert config["clinks"]["type_config"]["type"] == "link"
     assert config["createdAt"]["type_config"]["type"] == "datetime"
+    assert config["titleEn"]["label"] == "Title" and config["dmcode"]["label"] == "dmcode"  # known fields titled
     assert f"{len(table)} rows." in plain(all_text(at))
 
     csv = pd.read_csv(io.BytesIO(download_bytes(at.download_button(key="browse_csv"))), dtype=str,

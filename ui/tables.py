@@ -64,23 +64,26 @@ _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\
 def rows_table(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A browse table for st.dataframe: columns typed by what every value in them looks like.
 
-    Links to images are thumbnails, other links are links, ISO dates and times are dates and
-    times; the key and text stay text. The frame itself is not changed.
+    Well-known fields get titles in the admin's language (`field.NAME` texts), links to images are
+    thumbnails, other links are links, ISO dates and times are dates and times; the key and text
+    stay text. The frame itself is not changed (the CSV keeps the field names).
     """
     shown = df.copy()
     config: dict[str, Any] = {"key": st.column_config.TextColumn(t("col.key"), pinned=True)}
     for name in shown.columns[1:]:
+        title = labels.or_value(f"field.{name}", str(name))
+        config[name] = st.column_config.Column(title)
         values = [v for v in shown[name] if v is not None and v == v and v != ""]
         if not values or not all(isinstance(v, str) for v in values):
             continue
         if all(_URL.match(v) for v in values):
             image = _IMAGE_NAME.search(str(name)) or all(_IMAGE_FILE.search(v) for v in values)
-            config[name] = (st.column_config.ImageColumn(name, width="small") if image
-                            else st.column_config.LinkColumn(name))
+            config[name] = (st.column_config.ImageColumn(title, width="small") if image
+                            else st.column_config.LinkColumn(title))
         elif all(_DATE.match(v) for v in values):
             shown[name] = pd.to_datetime(shown[name], errors="coerce", format="%Y-%m-%d").dt.date
-            config[name] = st.column_config.DateColumn(name, format="YYYY-MM-DD")
+            config[name] = st.column_config.DateColumn(title, format="YYYY-MM-DD")
         elif all(_DATETIME.match(v) for v in values):
             shown[name] = pd.to_datetime(shown[name], errors="coerce", utc=True, format="ISO8601")
-            config[name] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm", timezone="UTC")
+            config[name] = st.column_config.DatetimeColumn(title, format="YYYY-MM-DD HH:mm", timezone="UTC")
     return shown, config
