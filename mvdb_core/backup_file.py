@@ -677,6 +677,10 @@ class BackupFile:
         if not self._lines:
             raise UsageError(f"{self.path.name} is a 2.x backup file, which has no entry lines to scan")
         with open(self._data, "rb") as f:
+            f.seek(max(f.seek(0, os.SEEK_END) - 4096, 0))
+            if not f.read().rstrip().endswith(b"\n]}"):  # a search reads no further than it must: check the end
+                raise InvalidBackupError(f"invalid backup file: {self.path.name} is truncated (it does not end with "
+                                         "the ]} that closes the entries); use a whole file")
             lo = _line_at(f, self._data_offset, start) if start else self._data_offset
             hi = _line_at(f, lo, stop) if stop else f.seek(0, os.SEEK_END)
         return self._data, lo, hi

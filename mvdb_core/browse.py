@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
-from .categories import BY_NAME, CATEGORY_NAMES, categorize, key_ranges
+from .categories import BY_NAME, CATEGORY_NAMES, after_prefix, categorize, key_ranges
 from .errors import UsageError
 from .jsonvalue import dumps, loads
 from .stores.base import Row, Store
@@ -153,7 +153,7 @@ class Scope:
     def ranges(self) -> list[tuple[str, str | None]]:
         """Key ranges [start, stop) that hold every row of the scope, in key order."""
         if self.prefix:
-            return [(self.prefix, self.prefix[:-1] + chr(ord(self.prefix[-1]) + 1))]
+            return [(self.prefix, after_prefix(self.prefix))]
         return key_ranges(self.category) if self.category else [("", None)]
 
     def holds(self, key: str) -> bool:
@@ -198,8 +198,12 @@ _PARALLEL_BYTES = 64 << 20  # below this a second process costs more than it sav
 def _scan_source(source: BackupFile, scope: Scope, needle: bytes, workers: int, counting: bool = False
                  ) -> Iterator[bytes]:
     """The matching entry lines of a file or snapshot (with `counting`, only as many empty lines)."""
-    for start, stop in scope.ranges():
-        if workers < 2 or not source.seekable:
+    ranges = scope.ranges()
+    if not source.seekable:  # whole leaves: one may hold rows of several ranges, so their span is read once
+        yield from _scan(source.entry_chunks(ranges[0][0] or None, ranges[-1][1]), scope, needle)
+        return
+    for start, stop in ranges:
+        if workers < 2:
             yield from _scan(source.entry_chunks(start or None, stop), scope, needle)
             continue
         path, lo, hi = source.entry_span(start or None, stop)

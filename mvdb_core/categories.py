@@ -134,6 +134,19 @@ def add_sorted_counts(counts: dict[str, int], keys: list[str]) -> None:
     counts["other"] += len(keys) - matched
 
 
+def after_prefix(prefix: str) -> str | None:
+    """The first string after every string that starts with `prefix` (None: nothing is after them all).
+
+    The last character that can be raised is raised (U+D7FF to U+E000: surrogates are no text);
+    characters after it are dropped (a prefix ending in U+10FFFF).
+    """
+    stripped = prefix.rstrip("\U0010ffff")
+    if not stripped:
+        return None
+    last = ord(stripped[-1]) + 1
+    return stripped[:-1] + chr(0xE000 if 0xD800 <= last <= 0xDFFF else last)
+
+
 def key_ranges(name: str) -> list[tuple[str, str | None]]:
     """Key ranges [start, stop) in key order that hold every key of a category (and keys of no other).
 
@@ -143,7 +156,7 @@ def key_ranges(name: str) -> list[tuple[str, str | None]]:
     """
     if name != "other":
         cat = BY_NAME[name]
-        return sorted([(p, p[:-1] + chr(ord(p[-1]) + 1)) for p in cat.prefixes] + [(k, k + "\x01") for k in cat.exact])
+        return sorted([(p, after_prefix(p)) for p in cat.prefixes] + [(k, k + "\x01") for k in cat.exact])
     known = sorted(r for c in CATEGORIES if c.name != "other" for r in key_ranges(c.name))
     starts = ["", *(stop for _, stop in known)]
     stops: list[str | None] = [*(start for start, _ in known), None]

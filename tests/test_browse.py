@@ -317,3 +317,65 @@ def test_the_data_api_is_asked_only_for_the_keys_a_range_can_hold(rest_server, m
     assert [k for k, _ in got] == [k for k, _ in data if categorize(k) == "actors"]
     assert all(("key", "like.master\\_actor*") in params for params in asked)  # `_` is LIKE's wildcard: escaped
     store.close()
+
+
+# Found by an adversarial pass: each of these failed before its fix.
+
+def test_a_snapshot_search_counts_each_row_once_in_categories_of_several_ranges(tmp_path):
+    """A leaf may hold rows of several key ranges of one category (settings, other): it is searched once."""
+    data = sorted({**dict(generate(600, seed=14)), **dict(TRICKY)}.items())
+    path = _file(tmp_path, data)
+    url = f"sqlite://{tmp_path}/r.sqlite3"
+    with open_store(url) as store:
+        store.create_table()
+        store.write(data)
+        for bits in (4, 12):  # many leaves, and one leaf for everything
+            repo = init_repository(str(tmp_path / f"repo{bits}"), "none", Keys(), leaf_bits=bits)
+            repo.snapshot(store, Keys())
+            for name in ("settings", "other", "movie_type_colors"):
+                for pattern in ("e", "theme", "zz"):
+                    scope = Scope(name, None, Query(pattern))
+                    reader = SnapshotReader(repo, repo.find("latest"), Keys())
+                    assert count(reader, scope) == count(BackupFile(path), scope), (bits, name, pattern)
+                    assert [k for k, _ in rows(reader, scope)] == [k for k, _ in rows(BackupFile(path), scope)]
+                    reader.close()
+
+
+def test_find_refuses_a_truncated_file_instead_of_a_partial_answer(tmp_path):
+    path = _file(tmp_path, sorted(generate(800, seed=15)))
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    for extra in ([], ["--count"], ["--prefix", "favorite_"], ["--category", "settings"]):
+        run = cli("find", "a", str(cut), *extra)
+        assert run.returncode == 2 and "is truncated" in run.stderr and run.stderr.count("\n") == 1, extra
+
+
+def test_prefixes_at_the_end_of_unicode(tmp_path):
+    from mvdb_core.categories import after_prefix
+
+    assert after_prefix("movie:") == "movie;" and after_prefix("a\U0010ffff") == "b"
+    assert after_prefix("\ud7ff") == "\ue000" and after_prefix("\U0010ffff\U0010ffff") is None
+    data = sorted([("z\U0010ffff", b'{"n":"max"}'), ("z\U0010ffffa", b'{"n":"max a"}'), ("\ud7ff", b'{"n":"max"}'),
+                   ("\ue000", b'{"n":"other"}')])
+    url = f"sqlite://{tmp_path}/u.sqlite3"
+    with open_store(url) as store:
+        store.create_table()
+        store.write(data)
+    path = _file(tmp_path, data)
+    for source in (["--store", url], [str(path)]):
+        assert ok(cli("find", "max", *source, "--prefix", "z\U0010ffff", "--count")).stdout.strip() == "2"
+        assert ok(cli("find", "max", *source, "--prefix", "\ud7ff", "--count")).stdout.strip() == "1"
+
+
+def test_arguments_that_are_not_text_and_an_empty_match_are_refused(tmp_path):
+    path = _file(tmp_path, sorted(generate(200, seed=16)))
+    url = f"sqlite://{tmp_path}/e.sqlite3"
+    not_utf8 = b"\xff".decode("utf-8", "surrogateescape")  # what Python makes of a byte the terminal could not read
+    for args in (["find", not_utf8, str(path)], ["find", "x", "--store", url, "--prefix", not_utf8],
+                 ["show", not_utf8, "--store", url]):
+        run = cli(*args)
+        assert run.returncode == 2 and "not valid UTF-8" in run.stderr and "unexpected" not in run.stderr, args
+    empty = cli("restore", str(path), "--store", url, "--match", "", "--yes")
+    assert empty.returncode == 2 and "--match is empty" in empty.stderr
+    with open_store(url) as store:
+        assert not store.table_exists() or store.is_empty()  # nothing was written

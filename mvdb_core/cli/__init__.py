@@ -50,6 +50,13 @@ def _groups(argv: Sequence[str]) -> Sequence[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    for arg in argv:
+        try:
+            arg.encode()
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not read (kept as surrogates)
+            print(f"error: the argument {arg.encode(errors='replace').decode()!r} is not valid UTF-8 text; "
+                  "type it again in UTF-8", file=sys.stderr)
+            return 2
     args = build_parser(_groups(argv)).parse_args(argv)
     secrets = secrets_of(args)
     func: Callable[[argparse.Namespace], int] = args.func

@@ -61,7 +61,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace, bf: BackupFile, options: RestoreOptions) -> int:
-    if getattr(args, "match", None):
+    if getattr(args, "match", None) is not None:
+        if not args.match.strip():
+            raise UsageError("--match is empty: give the text to look for in the keys and values; nothing was written")
         if options.mode == "mirror":
             raise UsageError(NO_MIRROR_OF_ROWS)
         found = frozenset(key for key, _ in rows(bf, Scope(query=Query(args.match))))
