@@ -26,9 +26,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
 from .categories import BY_NAME, CATEGORY_NAMES, after_prefix, categorize, key_ranges
@@ -57,6 +59,14 @@ def display_value(value: bytes) -> Any:
         except ValueError:
             return data
     return data
+
+
+def json_text(data: Any, indent: bool = False) -> str:
+    """Data as JSON text for people; a number beyond what orjson writes stays exact (the text then on one line)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 if indent else 0).decode()
+    except TypeError:
+        return dumps(data).decode()
 
 
 def summary(value: bytes) -> str:
@@ -216,7 +226,7 @@ def _scan_source(source: BackupFile, scope: Scope, needle: bytes, workers: int, 
             yield from _scan(chunks_of(path, *spans[0]), scope, needle)  # the first part here, meanwhile
             for part in parts:
                 found = part.result()
-                yield from [b""] * found if isinstance(found, int) else found
+                yield from repeat(b"", found) if isinstance(found, int) else found
 
 
 def _scan_span(path: Path, lo: int, hi: int, scope: Scope, needle: bytes, counting: bool) -> int | list[bytes]:

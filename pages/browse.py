@@ -11,13 +11,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
-import orjson
 import streamlit as st
 
 from mvdb_core.backup_file import BackupFile
-from mvdb_core.browse import Page, Query, Scope, Source, display_value, page, summary
+from mvdb_core.browse import Page, Query, Scope, Source, display_value, json_text, page, summary
 from mvdb_core.categories import CATEGORY_NAMES
-from mvdb_core.jsonvalue import dumps
 from mvdb_core.restore import RestoreOptions
 from ui import cache, connections, errors, labels, navigation, repositories, sealed, tables, uploads
 from ui.restore_flow import SNAPSHOT_DIR, Flow
@@ -91,36 +89,22 @@ def _file() -> Picked | None:
 
 
 def _snapshot() -> Picked | None:
-    configs = repositories.available()
-    names = [c.name for c in configs]
-    cfg = configs[names.index(st.selectbox(t("repo.pick"), names, key="browse_repo"))]
-    with errors.guard(stop=False):
-        repo = cfg.open()
-        keys = sealed.reading_keys(repo, "browse_repo")
-        if keys is None:
-            st.caption(t("repo.key_needed"))
-            return None
-        listing = list(reversed(repo.snapshots(keys)))
-        if not listing:
-            st.caption(t("repo.empty"))
-            return None
-        by_id = {s.id: s for s in listing}
-        info = by_id[st.selectbox(t("repo.snapshot"), list(by_id), format_func=lambda i: labels.snapshot(by_id[i]),
-                                  key="browse_snapshot")]
+    picked = sealed.pick_snapshot(repositories.available(), "browse_repo")
+    if picked is None:
+        return None
+    _, repo, info, keys = picked
 
-        @contextmanager
-        def reader() -> Iterator[BackupFile]:
-            from mvdb_core.repository import SnapshotReader
+    @contextmanager
+    def reader() -> Iterator[BackupFile]:
+        from mvdb_core.repository import SnapshotReader
 
-            opened = SnapshotReader(repo, info, keys)
-            try:
-                yield opened
-            finally:
-                opened.close()
+        opened = SnapshotReader(repo, info, keys)
+        try:
+            yield opened
+        finally:
+            opened.close()
 
-        return Picked(f"snapshot:{repo.id}:{info.id}:{repositories.fingerprint(keys)}", reader, reader,
-                      info.total or 0)
-    return None
+    return Picked(f"snapshot:{repo.id}:{info.id}:{repositories.fingerprint(keys)}", reader, reader, info.total or 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +154,7 @@ def _table(picked: Picked, shown: Page) -> None:
         st.rerun()
     for key, value in chosen[:JSON_SHOWN]:
         with st.expander(f"{key} · {summary(value)}", expanded=len(chosen) == 1):
-            st.json(_as_json(value))
+            st.json(json_text(display_value(value)))
     if picked.backup is None:
         st.info(t("browse.store_no_restore"), icon="ℹ️")
         return
@@ -190,14 +174,6 @@ def _pick(picked: Picked, ticked: dict[str, bytes]) -> None:
     basket["rows"].update(ticked)
     st.session_state["browse_picked"] = basket
     st.session_state["browse_ticked"] = set(ticked)
-
-
-def _as_json(value: bytes) -> str:
-    """The value as JSON text for st.json (master data decoded; numbers as written)."""
-    try:
-        return dumps(display_value(value)).decode()
-    except ValueError:
-        return orjson.dumps(value.decode("utf-8", "replace")).decode()
 
 
 def _restore(picked: Picked, keys: list[str]) -> None:

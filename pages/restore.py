@@ -75,27 +75,11 @@ def _from_repository() -> None:
     if not configs:
         return
     with st.expander("🗄️ " + t("restore.repo_title")):
-        names = [c.name for c in configs]
-        chosen = st.selectbox(t("repo.pick"), names, key="restore_repo")
-        cfg = configs[names.index(chosen)]
-        with errors.guard(stop=False):
-            repo = cfg.open()
-            keys = sealed.reading_keys(repo, "restore_repo")
-            if keys is None:
-                st.caption(t("repo.key_needed"))
-                return
-            listing = list(reversed(repo.snapshots(keys)))
-            if not listing:
-                st.caption(t("repo.empty"))
-                return
-            ids = [s.id for s in listing]
-            by_id = {s.id: s for s in listing}
-            picked = st.selectbox(t("repo.snapshot"), ids, format_func=lambda i: labels.snapshot(by_id[i]),
-                                  key="restore_repo_snapshot")
-            if st.button("♻️ " + t("restore.repo_use"), key="restore_repo_use"):
-                with st.status(t("repo.exporting"), expanded=True):
-                    repositories.hand_to_restore(cfg, repo, by_id[picked], keys)
-                st.rerun()
+        picked = sealed.pick_snapshot(configs, "restore_repo")
+        if picked is not None and st.button("♻️ " + t("restore.repo_use"), key="restore_repo_use"):
+            with st.status(t("repo.exporting"), expanded=True), errors.guard():  # stop: nothing was handed over
+                repositories.hand_to_restore(*picked)
+            st.rerun()
 
 
 def _about(check: dict[str, Any]) -> None:

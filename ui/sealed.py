@@ -16,10 +16,10 @@ import streamlit as st
 
 from mvdb_core.errors import UsageError
 from mvdb_core.keys import Keys, identities_from_text
-from mvdb_core.repository import Repository
+from mvdb_core.repository import Repository, SnapshotInfo
 from mvdb_core.sealing import decode_file, layer_of
-from ui import errors, uploads
-from ui.repositories import fingerprint, remember
+from ui import errors, labels, uploads
+from ui.repositories import RepoConfig, fingerprint, remember
 from ui.texts import md, t
 from ui.uploads import Upload
 
@@ -55,6 +55,30 @@ def reading_keys(repo: Repository, key: str) -> Keys | None:
     if repo.encryption == "passphrase":
         return passphrase_field(f"{key}_passphrase", t("keys.repo_passphrase"))
     return Keys()
+
+
+def pick_snapshot(configs: list[RepoConfig], key: str) -> tuple[RepoConfig, Repository, SnapshotInfo, Keys] | None:
+    """A repository, the key to read it, and one of its snapshots (newest first), picked on the page.
+
+    None, with a word on the page, while the key is missing, the repository holds no snapshot or
+    cannot be read. Widgets: KEY (repository), KEY's key fields, KEY_snapshot.
+    """
+    names = [c.name for c in configs]
+    cfg = configs[names.index(st.selectbox(t("repo.pick"), names, key=key))]
+    with errors.guard(stop=False):
+        repo = cfg.open()
+        keys = reading_keys(repo, key)
+        if keys is None:
+            st.caption(t("repo.key_needed"))
+            return None
+        by_id = {s.id: s for s in reversed(repo.snapshots(keys))}
+        if not by_id:
+            st.caption(t("repo.empty"))
+            return None
+        picked = st.selectbox(t("repo.snapshot"), list(by_id), format_func=lambda i: labels.snapshot(by_id[i]),
+                              key=f"{key}_snapshot")
+        return cfg, repo, by_id[picked], keys
+    return None
 
 
 def writing_keys(repo: Repository, key: str) -> Keys | None:

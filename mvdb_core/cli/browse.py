@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 import orjson
 
 from ..backup_file import BackupFile
-from ..browse import Query, Scope, Source, count, display_value, find, find_across
+from ..browse import Found, Query, Scope, Source, count, display_value, find, find_across, json_text
 from ..categories import CATEGORY_NAMES
 from ..errors import UsageError
-from ..jsonvalue import dumps
 from ..keys import keys_from_args
 from ..stores import DEFAULT_TABLE, KEY_ENV, open_store
 from .common import identity_args
@@ -52,13 +51,8 @@ def _source(args: argparse.Namespace) -> Iterator[Source]:
 
 def cmd_find(args: argparse.Namespace) -> int:
     scope = Scope(args.category, args.prefix, Query(args.pattern, args.regex))
-    across = bool(args.repo) and args.snapshot == "all"
-    if args.count and not across:
-        with _source(args) as source:
-            n = count(source, scope, WORKERS)  # counts matching lines without parsing them
-        print(orjson.dumps({"count": n}).decode() if args.json else n)
-        return 0 if n else 1
-    if across:
+    found: list[Found] = []
+    if args.repo and args.snapshot == "all":
         from ..repository import Repository, SnapshotReader
         from .repository import reading_keys
 
@@ -74,19 +68,25 @@ def cmd_find(args: argparse.Namespace) -> int:
                     reader.close()
 
         found = find_across(each(), scope)
+        n = len(found)
     else:
         with _source(args) as source:
-            found = list(find(source, scope, WORKERS))
-    if args.count or args.json:
-        print(orjson.dumps({"count": len(found)} if args.count else [f.as_dict() for f in found]).decode()
-              if args.json else len(found))
-        return 0 if found else 1
-    for f in found:
-        print(f"{f.key}  [{f.category}]  {f.summary}")
-        for s in f.snapshots:
-            print(f"    {s['id']}  {s['time']}{'  changed' if s['changed'] else ''}")
-    print(f"{len(found):,} matching row(s)")
-    return 0 if found else 1
+            if args.count:
+                n = count(source, scope, WORKERS)  # counts matching lines without parsing them
+            else:
+                found = list(find(source, scope, WORKERS))
+                n = len(found)
+    if args.count:
+        print(orjson.dumps({"count": n}).decode() if args.json else n)
+    elif args.json:
+        print(orjson.dumps([f.as_dict() for f in found]).decode())
+    else:
+        for f in found:
+            print(f"{f.key}  [{f.category}]  {f.summary}")
+            for s in f.snapshots:
+                print(f"    {s['id']}  {s['time']}{'  changed' if s['changed'] else ''}")
+        print(f"{n:,} matching row(s)")
+    return 0 if n else 1
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -94,11 +94,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key, value in source.rows_between(args.row_key, args.row_key + "\x01"):  # keys hold no NUL
             if key != args.row_key:
                 break
-            shown = {"key": key, "value": display_value(value)}
-            try:
-                print(orjson.dumps(shown, option=orjson.OPT_INDENT_2).decode())
-            except TypeError:  # a number beyond what orjson writes: exact, on one line
-                print(dumps(shown).decode())
+            print(json_text({"key": key, "value": display_value(value)}, indent=True))
             return 0
     raise UsageError(f"no row with key {args.row_key!r} in that source; "
                      "`find` looks for it by part of its key or value")
