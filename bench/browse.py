@@ -39,8 +39,8 @@ SEARCH_NOTE = (
     "Where the search stands: `find --count` costs about the same for any pattern (here about 1 s for the file: "
     "the interpreter and imports, about 0.25 s, then each 1 MB chunk lowered once and searched with `bytes.find`, "
     "the file split between the two cores). `grep` skips ahead with Boyer-Moore, so its time depends on the "
-    "pattern: a rare letter pattern or multibyte Japanese text lets it read at memory speed. The target holds "
-    "for codes like `ABP-001` and is missed for Japanese text and rare letter patterns."
+    "pattern: a rare letter pattern or multibyte Japanese text lets it read at memory speed. The target holds, "
+    "narrowly, for a code and a title phrase, and is missed for Japanese text and rare letter patterns."
 )
 
 
