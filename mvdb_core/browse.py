@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import stringzilla as sz
 
 from .backup_file import BackupFile, chunks_of, parse_entry_line, split_span
 from .categories import BY_NAME, CATEGORY_NAMES, after_prefix, categorize, key_ranges
@@ -236,18 +237,23 @@ def _scan_span(path: Path, lo: int, hi: int, scope: Scope, needle: bytes, counti
 
 
 def _scan(chunks: Iterable[bytes], scope: Scope, needle: bytes) -> Iterator[bytes]:
-    """The entry lines of these chunks that match, in order."""
+    """The entry lines of these chunks that match, in order.
+
+    StringZilla's SIMD search and table lookup, not bytes.find and bytes.lower: 4x faster here (bench/browse.py).
+    """
     has_case = needle.lower() != needle.upper()
     for chunk in chunks:
-        text = chunk.lower() if has_case else chunk  # no letters: no case to fold
-        at = text.find(needle)
+        text = sz.translate(chunk, _ASCII_LOWER) if has_case else chunk  # no letters: no case to fold
+        at = sz.find(text, needle)
         while at >= 0:
             begin = text.rfind(b"\n", 0, at) + 1
             end = text.find(b"\n", at) + 1 or len(text)
             if _line_matches(chunk, text, begin, end, at, needle, scope):
                 yield chunk[begin:end]
-            at = text.find(needle, end)
+            at = sz.find(text, needle, end)
 
+
+_ASCII_LOWER = bytes(range(256)).lower()  # what bytes.lower does, as a table
 
 _VALUE = b'","value":'
 
