@@ -264,6 +264,9 @@ def test_restore_match_takes_what_find_lists(tmp_path):
     assert none.returncode == 2 and "no row of the backup matches --match 'zz-nothing-zz'" in none.stderr
     mirror = cli("restore", str(path), "--store", url, "--match", title, "--mode", "mirror", "--yes")
     assert mirror.returncode == 2 and "mirror mode" in mirror.stderr
+    for elsewhere in (("--match", title), ("--keys", movie)):  # rows outside --categories: said, not an empty plan
+        outside = cli("restore", str(path), "--store", url, *elsewhere, "--categories", "settings", "--dry-run")
+        assert outside.returncode == 2 and "none of the rows to restore is in --categories settings" in outside.stderr
 
 
 def test_find_across_s3_snapshots_fetches_each_leaf_once(tmp_path, bucket, s3_env, monkeypatch):

@@ -80,6 +80,9 @@ def _restore(args: argparse.Namespace, bf: BackupFile, options: RestoreOptions) 
             raise UsageError(f"{len(missing)} of the keys are not in the backup ({', '.join(missing[:5])}"
                              f"{', …' if len(missing) > 5 else ''}); nothing was written. `find` shows which "
                              "backups hold them")
+        if not any(map(options.in_scope, options.keys)):
+            raise UsageError(f"none of the rows to restore is in --categories {args.categories}; nothing was written. "
+                             "Leave out --categories, or name the categories of those rows (`find` shows them)")
     with open_from_args(args) as store:
         expected = None
         if options.dry_run or not args.yes:
