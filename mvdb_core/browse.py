@@ -256,6 +256,7 @@ def _scan(chunks: Iterable[bytes], scope: Scope, needle: bytes) -> Iterator[byte
 _ASCII_LOWER = bytes(range(256)).lower()  # what bytes.lower does, as a table
 
 _VALUE = b'","value":'
+_SPACE = b" \t\n\r\x0b\x0c"  # what bytes.strip takes off a value read back
 
 
 def _line_matches(chunk: bytes, text: bytes, begin: int, end: int, at: int, needle: bytes, scope: Scope) -> bool:
@@ -263,18 +264,25 @@ def _line_matches(chunk: bytes, text: bytes, begin: int, end: int, at: int, need
     matches.
 
     A line in the writer's form `{"key":"K","value":V}` is decided from its bytes (JSON escapes every
-    quote inside a string, so the first `","value":` ends the key); any other line is parsed.
+    quote inside a string, so the first `","value":` ends a key without quotes and backslashes; the
+    value is read without the spaces around it); any other line is parsed.
     """
     assert scope.query is not None
     stop = end
     while stop > begin and chunk[stop - 1] in b"\r\n,":
         stop -= 1
     q = chunk.find(_VALUE, begin + 8, stop)
-    if q > 0 and chunk.startswith(b'{"key":"', begin) and chunk[stop - 1] == 125 and chunk.find(b"\\", begin, q) < 0:
+    if (q > 0 and chunk.startswith(b'{"key":"', begin) and chunk[stop - 1] == 125
+            and chunk.find(b"\\", begin, q) < 0 and chunk.find(b'"', begin + 8, q) < 0):
         if (scope.category or scope.prefix) and not scope.holds(chunk[begin + 8 : q].decode("utf-8", "replace")):
             return False
-        return (q + 10 <= at <= stop - 1 - len(needle) or begin + 8 <= at <= q - len(needle)
-                or text.find(needle, q + 10, stop - 1) >= 0 or text.find(needle, begin + 8, q) >= 0)
+        first, last = q + 10, stop - 1  # the value's bytes
+        while first < last and chunk[first] in _SPACE:
+            first += 1
+        while last > first and chunk[last - 1] in _SPACE:
+            last -= 1
+        return (first <= at <= last - len(needle) or begin + 8 <= at <= q - len(needle)
+                or text.find(needle, first, last) >= 0 or text.find(needle, begin + 8, q) >= 0)
     row = parse_entry_line(chunk[begin:end])
     return row is not None and scope.holds(row[0]) and scope.query.matches(*row)
 

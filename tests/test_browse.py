@@ -142,14 +142,17 @@ def test_every_source_gives_the_same_rows_for_every_scope(sources):
 
 
 def test_the_byte_scan_finds_exactly_what_the_row_by_row_check_finds(tmp_path, monkeypatch):
-    data = sorted({**dict(generate(400, seed=4)), **dict(TRICKY)}.items())
+    spaced = {"zz_other:4": b' {"t":"spaced"} '}  # kept so in the file; a row read back has no spaces around it
+    data = sorted({**dict(generate(400, seed=4)), **dict(TRICKY), **spaced}.items())
     path = _file(tmp_path, data)
+    held = list(BackupFile(path).entries())
+    assert dict(held)["zz_other:4"] == b'{"t":"spaced"}'
     monkeypatch.setattr(backup_file, "SCAN_BYTES", 4096)  # many chunks, lines longer than a chunk
     monkeypatch.setattr("mvdb_core.browse._PARALLEL_BYTES", 0)  # and a scan split between processes
     scanned = 0
-    for pattern in PATTERNS:
+    for pattern in [*PATTERNS, "} ", " {", '"} ']:
         query = Query(pattern)
-        expected = [k for k, v in data if query.matches(k, v)]
+        expected = [k for k, v in held if query.matches(k, v)]
         if query.needle is not None:
             scanned += 1
         for workers in (1, 3):
@@ -161,6 +164,16 @@ def test_the_byte_scan_finds_exactly_what_the_row_by_row_check_finds(tmp_path, m
             assert [k for k, _ in rows(BackupFile(path), scope)] == [k for k in expected if categorize(k) == name]
     assert scanned >= 20  # most patterns took the byte scan
 
+
+
+def test_a_line_not_in_the_writers_form_is_parsed(tmp_path):
+    """A space before `,"value":` (an edited file): a `","value":` inside the value must not end the key."""
+    path = _file(tmp_path, [("settings", b'{"b":"Yui","value":1}')])
+    written = path.read_bytes()
+    path.write_bytes(written.replace(b'{"key":"settings","value":', b'{"key":"settings" ,"value":'))
+    assert path.read_bytes() != written
+    scope = Scope("settings", None, Query("yui"))
+    assert [k for k, _ in rows(BackupFile(path, check_metadata=False), scope)] == ["settings"]
 
 @pytest.mark.parametrize(("pattern", "key", "found"), [
     ("amélie", "master_actor_2", False),  # written \\u00e9 inside JSON inside a string: matched as written...
