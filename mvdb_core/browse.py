@@ -239,7 +239,7 @@ def _scan_span(path: Path, lo: int, hi: int, scope: Scope, needle: bytes, counti
 def _scan(chunks: Iterable[bytes], scope: Scope, needle: bytes) -> Iterator[bytes]:
     """The entry lines of these chunks that match, in order.
 
-    StringZilla's SIMD search and table lookup, not bytes.find and bytes.lower: 4x faster here (bench/browse.py).
+    StringZilla's SIMD search and table lookup, not bytes.find and bytes.lower: measured 4x faster on 730 MB.
     """
     has_case = needle.lower() != needle.upper()
     for chunk in chunks:

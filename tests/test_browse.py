@@ -165,7 +165,6 @@ def test_the_byte_scan_finds_exactly_what_the_row_by_row_check_finds(tmp_path, m
     assert scanned >= 20  # most patterns took the byte scan
 
 
-
 def test_a_line_not_in_the_writers_form_is_parsed(tmp_path):
     """A space before `,"value":` (an edited file): a `","value":` inside the value must not end the key."""
     path = _file(tmp_path, [("settings", b'{"b":"Yui","value":1}')])
@@ -174,6 +173,7 @@ def test_a_line_not_in_the_writers_form_is_parsed(tmp_path):
     assert path.read_bytes() != written
     scope = Scope("settings", None, Query("yui"))
     assert [k for k, _ in rows(BackupFile(path, check_metadata=False), scope)] == ["settings"]
+
 
 @pytest.mark.parametrize(("pattern", "key", "found"), [
     ("amélie", "master_actor_2", False),  # written \\u00e9 inside JSON inside a string: matched as written...
